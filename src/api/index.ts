@@ -1,0 +1,10 @@
+import type { Endpoint } from '../http/endpoint.js';
+import health from './health.js';
+import mediaByKey from './2/media/by-key.js';
+import mediaLookup from './2/media/lookup.js';
+import metadata from './2/media/metadata.js';
+import metadataCreate from './2/media/metadata/create.js';
+import upload from './2/media/upload/index.js';
+
+/** Every API method xmedia serves; one file each, named after its path. */
+export const ENDPOINTS: readonly Endpoint[] = [health, metadataCreate, metadata, upload, mediaLookup, mediaByKey];

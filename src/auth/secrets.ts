@@ -1,0 +1,18 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** A fresh random secret (tokens, client secrets), URL-safe. */
+export function generateSecret(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** What is stored instead of a bearer token or client secret. */
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** Constant-time string comparison for secrets and hashes. */
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

@@ -1,0 +1,53 @@
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand, type CliOutput } from './command.js';
+import { ConfigError, readConfig } from '../config.js';
+import { closeContext, createContext } from '../context.js';
+import { tokenCreate } from './token.js';
+
+/** `xmedia <command>`: see src/cli/command.ts. */
+const COMMANDS: Readonly<Record<string, CliCommand>> = {
+  'token create': tokenCreate,
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const name = argv.slice(0, 2).join(' ');
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`usage:\n${Object.values(COMMANDS).map((c) => `  xmedia ${c.usage}`).join('\n')}\n`);
+    return argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' ? 0 : 2;
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: [...argv.slice(2)], options: command.options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
+  } catch (error) {
+    process.stderr.write(`xmedia: ${(error as Error).message}\nusage: xmedia ${command.usage}\n`);
+    return 2;
+  }
+  const ctx = createContext(readConfig());
+  const out: CliOutput = {
+    line: (text) => process.stdout.write(`${text}\n`),
+    note: (text) => process.stderr.write(`${text}\n`),
+  };
+  try {
+    await command.run(ctx, values, out);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`xmedia: ${error.message}\nusage: xmedia ${command.usage}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    await closeContext(ctx);
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`xmedia: ${error instanceof ConfigError ? error.message : String((error as Error).stack ?? error)}\n`);
+  process.exitCode = 1;
+}

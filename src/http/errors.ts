@@ -1,0 +1,66 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { DomainError } from '../domain/errors.js';
+import {
+  InvalidRequestError,
+  JSON_CONTENT_TYPE,
+  PROBLEM_CONTENT_TYPE,
+  PROBLEMS,
+  ProblemError,
+} from '../wire/problems.js';
+import { describeValue } from '../wire/validation.js';
+
+/** Parameter names for domain fields outside the metadata shapes (which name `mediaId` themselves). */
+const PARAMETER_NAMES: Readonly<Record<DomainError['field'], string>> = {
+  mediaId: 'media_id',
+  altText: 'alt_text.text',
+  media: 'media',
+  mediaType: 'media_type',
+  mediaCategory: 'media_category',
+  additionalOwners: 'additional_owners',
+};
+
+/** A domain rule broken, reported as X's invalid-request, naming the parameter as the route spells it. */
+export function domainToInvalidRequest(error: DomainError, parameterName = PARAMETER_NAMES[error.field]): InvalidRequestError {
+  return InvalidRequestError.of(parameterName, [describeValue(error.value)], error.message);
+}
+
+/**
+ * The one place errors become responses. Every 4xx has SPEC.md's bytes; anything unexpected is logged and
+ * answered with a 500 problem that reveals nothing.
+ */
+export function createErrorHandler(ctx: AppContext) {
+  return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
+    if (error instanceof DomainError) error = domainToInvalidRequest(error);
+    if (error instanceof InvalidRequestError) {
+      void reply.code(400).type(JSON_CONTENT_TYPE).send(ctx.problems.invalidRequest(error.errors));
+      return;
+    }
+    if (error instanceof ProblemError) {
+      sendProblem(ctx, reply, error);
+      return;
+    }
+    const status = (error as FastifyError).statusCode;
+    if (status === 413) {
+      sendProblem(ctx, reply, new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE));
+      return;
+    }
+    if (status !== undefined && status >= 400 && status < 500) {
+      // Framework-level refusals (bad content length, malformed multipart, ...): an invalid request.
+      void reply
+        .code(400)
+        .type(JSON_CONTENT_TYPE)
+        .send(ctx.problems.invalidRequest([{ parameters: {}, message: error.message }]));
+      return;
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    sendProblem(ctx, reply, new ProblemError(PROBLEMS.INTERNAL));
+  };
+}
+
+export function sendProblem(ctx: AppContext, reply: FastifyReply, error: ProblemError): void {
+  void reply
+    .code(error.statusCode)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(ctx.problems.problem(error.problem, error.detailOverride));
+}

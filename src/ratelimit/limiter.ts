@@ -1,0 +1,62 @@
+/**
+ * Fixed-window counters: a window is [k·length, (k+1)·length) of Unix time, so every instance (and Redis)
+ * agrees on where windows start and `reset` needs no stored state.
+ */
+export interface WindowSpec {
+  readonly key: string;
+  readonly limit: number;
+  readonly windowSecs: number;
+}
+
+export interface WindowState {
+  readonly limit: number;
+  /** Never negative. */
+  readonly remaining: number;
+  /** Unix epoch seconds at which the window ends. */
+  readonly resetSec: number;
+  /** False when this hit went over the limit. */
+  readonly allowed: boolean;
+}
+
+export interface RateLimitStore {
+  /** Counts one hit in each window and reports each window's state; atomic per window. */
+  hit(windows: readonly WindowSpec[], nowMs: number): Promise<WindowState[]>;
+}
+
+export function windowBounds(windowSecs: number, nowMs: number): { index: number; resetSec: number } {
+  const index = Math.floor(nowMs / 1000 / windowSecs);
+  return { index, resetSec: (index + 1) * windowSecs };
+}
+
+/** Counters in this process's memory: the embedded default, exact because JavaScript runs one hit at a time. */
+export class MemoryRateLimitStore implements RateLimitStore {
+  private readonly counters = new Map<string, { index: number; count: number; resetSec: number }>();
+  private nextSweepMs = 0;
+
+  async hit(windows: readonly WindowSpec[], nowMs: number): Promise<WindowState[]> {
+    if (nowMs >= this.nextSweepMs) this.sweep(nowMs);
+    return windows.map((w) => {
+      const { index, resetSec } = windowBounds(w.windowSecs, nowMs);
+      const mapKey = `${w.key}:${w.windowSecs}`;
+      let counter = this.counters.get(mapKey);
+      if (!counter || counter.index !== index) {
+        counter = { index, count: 0, resetSec };
+        this.counters.set(mapKey, counter);
+      }
+      counter.count += 1;
+      return {
+        limit: w.limit,
+        remaining: Math.max(0, w.limit - counter.count),
+        resetSec,
+        allowed: counter.count <= w.limit,
+      };
+    });
+  }
+
+  /** Drops finished windows so memory follows active callers, not every caller ever seen. */
+  private sweep(nowMs: number): void {
+    const nowSec = nowMs / 1000;
+    for (const [key, counter] of this.counters) if (counter.resetSec <= nowSec) this.counters.delete(key);
+    this.nextSweepMs = nowMs + 60_000;
+  }
+}

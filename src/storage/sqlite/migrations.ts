@@ -1,0 +1,62 @@
+/**
+ * Versioned schema of the embedded store. Append a migration; never edit one that has shipped.
+ * Ids are TEXT: 19-digit snowflakes do not fit a JavaScript number.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users, apps, tokens, media',
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE apps (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        client_id TEXT NOT NULL UNIQUE,
+        client_secret_hash TEXT,
+        callback_urls TEXT NOT NULL DEFAULT '[]',
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('user', 'app')),
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+        scopes TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX tokens_user ON tokens(user_id);
+      CREATE TABLE media (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        category TEXT NOT NULL,
+        mime_type TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        app_id TEXT,
+        additional_owners TEXT NOT NULL DEFAULT '[]',
+        shared INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        width INTEGER,
+        height INTEGER,
+        duration_ms INTEGER,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX media_expires ON media(expires_at);
+    `,
+  },
+];

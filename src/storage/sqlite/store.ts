@@ -1,0 +1,318 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database, { type Database as Db, type Statement } from 'better-sqlite3';
+import type { MediaCategory, MediaKind, MediaState } from '../../domain/media.js';
+import { applyPatch, type MediaMetadata, type MetadataPatch } from '../../domain/metadata.js';
+import type { AppRecord, MediaRecord, TokenRecord, UserRecord } from '../records.js';
+import { DuplicateKeyError, type Store } from '../store.js';
+import { GroupCommitter } from './group-commit.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+
+export const SQLITE_FILE = 'xmedia.sqlite';
+
+interface MediaRow {
+  id: string;
+  kind: string;
+  category: string;
+  mime_type: string;
+  owner_id: string;
+  app_id: string | null;
+  additional_owners: string;
+  shared: number;
+  state: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  duration_ms: number | null;
+  created_at: number;
+  expires_at: number;
+  metadata: string;
+}
+
+interface TokenRow {
+  hash: string;
+  kind: 'user' | 'app';
+  app_id: string;
+  user_id: string | null;
+  scopes: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  password_hash: string | null;
+  created_at: number;
+}
+
+interface AppRow {
+  id: string;
+  name: string;
+  client_id: string;
+  client_secret_hash: string | null;
+  callback_urls: string;
+  created_at: number;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a committed write survives
+ * power loss. Reads run at once on the connection; writes go through the group committer. Other processes
+ * (the CLI while the server runs) share the file safely; busy_timeout makes them wait for each other.
+ */
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite' as const;
+  private readonly db: Db;
+  private readonly writes: GroupCommitter;
+  private readonly stmt: ReturnType<typeof prepareStatements>;
+
+  constructor(file: string) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+    this.stmt = prepareStatements(this.db);
+    this.writes = new GroupCommitter(this.db);
+  }
+
+  static open(dataDir: string): SqliteStore {
+    return new SqliteStore(path.join(dataDir, SQLITE_FILE));
+  }
+
+  async getMedia(id: string): Promise<MediaRecord | undefined> {
+    const row = this.stmt.getMedia.get(id) as MediaRow | undefined;
+    return row && toMedia(row);
+  }
+
+  async getMediaMany(ids: readonly string[]): Promise<MediaRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = this.stmt.getMediaMany.all(JSON.stringify(ids)) as MediaRow[];
+    return rows.map(toMedia);
+  }
+
+  insertMedia(media: MediaRecord): Promise<void> {
+    return this.writes.write(() => {
+      translateConstraint(() =>
+        this.stmt.insertMedia.run({
+          id: media.id,
+          kind: media.kind,
+          category: media.category,
+          mime_type: media.mimeType,
+          owner_id: media.ownerId,
+          app_id: media.appId,
+          additional_owners: JSON.stringify(media.additionalOwners),
+          shared: media.shared ? 1 : 0,
+          state: media.state,
+          size: media.size,
+          width: media.width,
+          height: media.height,
+          duration_ms: media.durationMs,
+          created_at: media.createdAtMs,
+          expires_at: media.expiresAtMs,
+          metadata: JSON.stringify(media.metadata),
+        }),
+      );
+    });
+  }
+
+  updateMetadata(id: string, patch: MetadataPatch, nowMs: number): Promise<MediaMetadata | undefined> {
+    return this.writes.write(() => {
+      const row = this.stmt.getMetadata.get(id, nowMs) as { metadata: string } | undefined;
+      if (!row) return undefined;
+      const next = applyPatch(JSON.parse(row.metadata) as MediaMetadata, patch);
+      this.stmt.setMetadata.run(JSON.stringify(next), id);
+      return next;
+    });
+  }
+
+  async findToken(hash: string): Promise<TokenRecord | undefined> {
+    const row = this.stmt.findToken.get(hash) as TokenRow | undefined;
+    return row && toToken(row);
+  }
+
+  async findUserByName(username: string): Promise<UserRecord | undefined> {
+    const row = this.stmt.findUserByName.get(username) as UserRow | undefined;
+    return row && toUser(row);
+  }
+
+  async findUserById(id: string): Promise<UserRecord | undefined> {
+    const row = this.stmt.findUserById.get(id) as UserRow | undefined;
+    return row && toUser(row);
+  }
+
+  async findAppByName(name: string): Promise<AppRecord | undefined> {
+    const row = this.stmt.findAppByName.get(name) as AppRow | undefined;
+    return row && toApp(row);
+  }
+
+  async countUsers(): Promise<number> {
+    return (this.stmt.countUsers.get() as { n: number }).n;
+  }
+
+  insertUser(user: UserRecord): Promise<void> {
+    return this.writes.write(() => {
+      translateConstraint(() =>
+        this.stmt.insertUser.run(user.id, user.username, user.passwordHash, user.createdAtMs),
+      );
+    });
+  }
+
+  insertApp(app: AppRecord): Promise<void> {
+    return this.writes.write(() => {
+      translateConstraint(() =>
+        this.stmt.insertApp.run(
+          app.id,
+          app.name,
+          app.clientId,
+          app.clientSecretHash,
+          JSON.stringify(app.callbackUrls),
+          app.createdAtMs,
+        ),
+      );
+    });
+  }
+
+  insertToken(token: TokenRecord): Promise<void> {
+    return this.writes.write(() => {
+      translateConstraint(() =>
+        this.stmt.insertToken.run(
+          token.hash,
+          token.kind,
+          token.appId,
+          token.userId,
+          token.scopes.join(' '),
+          token.createdAtMs,
+          token.expiresAtMs,
+          token.revokedAtMs,
+        ),
+      );
+    });
+  }
+
+  revokeToken(hash: string, nowMs: number): Promise<boolean> {
+    return this.writes.write(() => this.stmt.revokeToken.run(nowMs, hash).changes > 0);
+  }
+
+  async ping(): Promise<void> {
+    this.stmt.ping.get();
+  }
+
+  async close(): Promise<void> {
+    this.writes.flush();
+    this.db.close();
+  }
+}
+
+function migrate(db: Db): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
+  for (const migration of SQLITE_MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    // IMMEDIATE: two processes starting at once must not both apply the same migration.
+    db.transaction(() => {
+      const again = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
+      if (again) return;
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        Date.now(),
+      );
+    }).immediate();
+  }
+}
+
+function prepareStatements(db: Db) {
+  const p = (sql: string): Statement => db.prepare(sql);
+  return {
+    getMedia: p('SELECT * FROM media WHERE id = ?'),
+    getMediaMany: p('SELECT * FROM media WHERE id IN (SELECT value FROM json_each(?))'),
+    getMetadata: p('SELECT metadata FROM media WHERE id = ? AND expires_at > ?'),
+    setMetadata: p('UPDATE media SET metadata = ? WHERE id = ?'),
+    insertMedia: p(`INSERT INTO media (id, kind, category, mime_type, owner_id, app_id, additional_owners, shared, state,
+        size, width, height, duration_ms, created_at, expires_at, metadata)
+      VALUES (@id, @kind, @category, @mime_type, @owner_id, @app_id, @additional_owners, @shared, @state,
+        @size, @width, @height, @duration_ms, @created_at, @expires_at, @metadata)`),
+    findToken: p('SELECT * FROM tokens WHERE hash = ?'),
+    findUserByName: p('SELECT * FROM users WHERE username = ?'),
+    findUserById: p('SELECT * FROM users WHERE id = ?'),
+    findAppByName: p('SELECT * FROM apps WHERE name = ?'),
+    countUsers: p('SELECT count(*) AS n FROM users'),
+    insertUser: p('INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)'),
+    insertApp: p(
+      'INSERT INTO apps (id, name, client_id, client_secret_hash, callback_urls, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    insertToken: p(
+      'INSERT INTO tokens (hash, kind, app_id, user_id, scopes, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    revokeToken: p('UPDATE tokens SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL'),
+    ping: p('SELECT 1'),
+  };
+}
+
+function translateConstraint<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      throw new DuplicateKeyError((error as Error).message);
+    }
+    throw error;
+  }
+}
+
+function toMedia(row: MediaRow): MediaRecord {
+  return {
+    id: row.id,
+    kind: row.kind as MediaKind,
+    category: row.category as MediaCategory,
+    mimeType: row.mime_type,
+    ownerId: row.owner_id,
+    appId: row.app_id,
+    additionalOwners: JSON.parse(row.additional_owners) as string[],
+    shared: row.shared === 1,
+    state: row.state as MediaState,
+    size: row.size,
+    width: row.width,
+    height: row.height,
+    durationMs: row.duration_ms,
+    createdAtMs: row.created_at,
+    expiresAtMs: row.expires_at,
+    metadata: JSON.parse(row.metadata) as MediaMetadata,
+  };
+}
+
+function toToken(row: TokenRow): TokenRecord {
+  return {
+    hash: row.hash,
+    kind: row.kind,
+    appId: row.app_id,
+    userId: row.user_id,
+    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+    createdAtMs: row.created_at,
+    expiresAtMs: row.expires_at,
+    revokedAtMs: row.revoked_at,
+  };
+}
+
+function toUser(row: UserRow): UserRecord {
+  return { id: row.id, username: row.username, passwordHash: row.password_hash, createdAtMs: row.created_at };
+}
+
+function toApp(row: AppRow): AppRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    clientId: row.client_id,
+    clientSecretHash: row.client_secret_hash,
+    callbackUrls: JSON.parse(row.callback_urls) as string[],
+    createdAtMs: row.created_at,
+  };
+}

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { seedRequestBody } from '../src/bootstrap.js';
+import { postJson, type HttpResult } from './helpers/http.js';
+import { png, uploadImage } from './helpers/images.js';
+import { startServer, type TestServer } from './helpers/server.js';
+
+/** POST /2/media/metadata/create: the seed's endpoint, flat body (SPEC.md §1). */
+describe('POST /2/media/metadata/create', () => {
+  let server: TestServer;
+  let token: string;
+  let url: string;
+
+  before(async () => {
+    server = await startServer();
+    token = await server.token('alice');
+    url = `${server.url}/2/media/metadata/create`;
+  });
+  after(() => server.close());
+
+  async function newImage(): Promise<string> {
+    const upload = await uploadImage(server.url, token, png());
+    assert.equal(upload.status, 200);
+    return upload.json.data.id as string;
+  }
+
+  function assertInvalid(result: HttpResult, parameter: string | undefined, messageIncludes?: string): void {
+    assert.equal(result.status, 400, result.text);
+    assert.equal(result.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(result.json.title, 'Invalid Request');
+    assert.equal(result.json.detail, 'One or more parameters to your request was invalid.');
+    assert.equal(result.json.type, 'https://api.twitter.com/2/problems/invalid-request');
+    assert.equal(result.json.status, undefined, 'invalid-request bodies carry no top-level status');
+    assert.equal(result.json.errors.length, 1);
+    if (parameter !== undefined) assert.deepEqual(Object.keys(result.json.errors[0].parameters), [parameter]);
+    if (messageIncludes !== undefined) assert.match(result.json.errors[0].message, new RegExp(escape(messageIncludes)));
+  }
+
+  it('answers the seed request with the whole metadata, allow_download as a JSON boolean', async () => {
+    const id = await newImage();
+    const result = await postJson(url, token, seedRequestBody(id));
+    assert.equal(result.status, 200, result.text);
+    assert.equal(result.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.deepEqual(result.json, {
+      data: {
+        associated_metadata: {
+          allow_download_status: { allow_download: true },
+          alt_text: { text: 'dancing cat' },
+          found_media_origin: { id: '<string>', provider: 'giphy' },
+          sticker_info: {
+            stickers: [
+              {
+                aspect_ratio: 123,
+                group_annotation_id: 123,
+                id: '<string>',
+                sticker_set_annotation_id: 123,
+                transform_a: 123,
+                transform_b: 123,
+                transform_c: 123,
+                transform_d: 123,
+                transform_tx: 123,
+                transform_ty: 123,
+              },
+            ],
+          },
+          upload_source: { text: '<string>' },
+        },
+        id,
+      },
+    });
+    assert.ok(result.headers.get('x-rate-limit-limit'));
+  });
+
+  it('upserts: keys sent replace, keys not sent are kept, a repeat gives the same body', async () => {
+    const id = await newImage();
+    await postJson(url, token, { media_id: id, alt_text: { text: 'first' }, upload_source: { text: 'gallery' } });
+    const second = await postJson(url, token, { media_id: id, alt_text: { text: 'second' } });
+    assert.deepEqual(second.json.data.associated_metadata, {
+      alt_text: { text: 'second' },
+      upload_source: { text: 'gallery' },
+    });
+    const again = await postJson(url, token, { media_id: id, alt_text: { text: 'second' } });
+    assert.equal(again.text, second.text);
+  });
+
+  it('clears alt text with ""', async () => {
+    const id = await newImage();
+    await postJson(url, token, { media_id: id, alt_text: { text: 'a cat' } });
+    const cleared = await postJson(url, token, { media_id: id, alt_text: { text: '' } });
+    assert.equal(cleared.status, 200);
+    assert.deepEqual(cleared.json.data.associated_metadata, {});
+  });
+
+  it('takes "true"/"false" strings and booleans for allow_download, nothing else', async () => {
+    const id = await newImage();
+    for (const [sent, stored] of [['false', false], [true, true], ['true', true], [false, false]] as const) {
+      const result = await postJson(url, token, { media_id: id, allow_download_status: { allow_download: sent } });
+      assert.equal(result.json.data.associated_metadata.allow_download_status.allow_download, stored);
+    }
+    for (const bad of ['yes', 1, null, 'TRUE']) {
+      assertInvalid(
+        await postJson(url, token, { media_id: id, allow_download_status: { allow_download: bad } }),
+        'allow_download_status.allow_download',
+      );
+    }
+  });
+
+  it('counts alt text in code points: 1000 astral characters pass, 1001 fail', async () => {
+    const id = await newImage();
+    const ok = await postJson(url, token, { media_id: id, alt_text: { text: '😀'.repeat(1000) } });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal([...ok.json.data.associated_metadata.alt_text.text].length, 1000);
+    assertInvalid(await postJson(url, token, { media_id: id, alt_text: { text: '😀'.repeat(1001) } }), 'alt_text.text', 'may only be 1000 characters long');
+    assert.equal((await postJson(url, token, { media_id: id, alt_text: { text: 'a\nb'.repeat(333) + 'c' } })).status, 200);
+    assertInvalid(await postJson(url, token, { media_id: id, alt_text: { text: 'x'.repeat(1001) } }), 'alt_text.text');
+  });
+
+  it('takes 25 stickers and refuses 26 or none', async () => {
+    const id = await newImage();
+    const sticker = { id: 's', aspect_ratio: 1.5, transform_tx: -2 };
+    assert.equal((await postJson(url, token, { media_id: id, sticker_info: { stickers: Array(25).fill(sticker) } })).status, 200);
+    assertInvalid(await postJson(url, token, { media_id: id, sticker_info: { stickers: Array(26).fill(sticker) } }), 'sticker_info.stickers', 'maximum of 25');
+    assertInvalid(await postJson(url, token, { media_id: id, sticker_info: { stickers: [] } }), 'sticker_info.stickers', 'minimum of 1');
+    assertInvalid(await postJson(url, token, { media_id: id, sticker_info: { stickers: [{ transform_a: '1' }] } }), 'sticker_info.stickers.0.transform_a');
+    // 1e999 is valid JSON that parses to Infinity: not a finite number.
+    assertInvalid(await postJson(url, token, `{"media_id":"${id}","sticker_info":{"stickers":[{"aspect_ratio":1e999}]}}`), 'sticker_info.stickers.0.aspect_ratio');
+  });
+
+  it('limits found_media_origin to an 8-character provider and a 24-character id', async () => {
+    const id = await newImage();
+    const ok = await postJson(url, token, { media_id: id, found_media_origin: { provider: 'x'.repeat(8), id: 'y'.repeat(24) } });
+    assert.equal(ok.status, 200, ok.text);
+    assertInvalid(await postJson(url, token, { media_id: id, found_media_origin: { provider: 'x'.repeat(9), id: 'a' } }), 'found_media_origin.provider');
+    assertInvalid(await postJson(url, token, { media_id: id, found_media_origin: { provider: 'giphy', id: 'y'.repeat(25) } }), 'found_media_origin.id');
+  });
+
+  it('wants media_id as a string of 1 to 19 digits', async () => {
+    for (const bad of [123, '', 'abc', '1'.repeat(20), '-1', '12 ']) {
+      assertInvalid(await postJson(url, token, { media_id: bad }), 'media_id');
+    }
+    assertInvalid(await postJson(url, token, { alt_text: { text: 'x' } }), 'media_id', 'is missing but it is required');
+    // 19 digits is well-formed: it names no media of the caller, which is the same 400 as any unknown id.
+    const unknown = await postJson(url, token, { media_id: '9'.repeat(19) });
+    assertInvalid(unknown, 'media_id');
+    assert.deepEqual(unknown.json.errors[0].parameters, { media_id: ['9'.repeat(19)] });
+  });
+
+  it('never reveals whether someone else’s media exists', async () => {
+    const id = await newImage();
+    const bob = await server.token('bob');
+    const foreign = await postJson(url, bob, { media_id: id, alt_text: { text: 'mine now' } });
+    const missing = await postJson(url, bob, { media_id: '1234567890123456789', alt_text: { text: 'mine now' } });
+    assertInvalid(foreign, 'media_id');
+    assert.equal(foreign.text.replaceAll(id, 'ID'), missing.text.replaceAll('1234567890123456789', 'ID'));
+  });
+
+  it('ignores unknown keys and does not store them', async () => {
+    const id = await newImage();
+    const result = await postJson(url, token, { media_id: id, surprise: 1, alt_text: { text: 'x', extra: true } });
+    assert.equal(result.status, 200);
+    assert.deepEqual(result.json.data.associated_metadata, { alt_text: { text: 'x' } });
+  });
+
+  it('refuses a body that is not JSON with X’s exact bytes', async () => {
+    const result = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+      body: '{}',
+    });
+    assert.equal(result.status, 400);
+    assert.equal(result.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(
+      await result.text(),
+      '{"errors":[{"parameters":{},"message":"Requests with bodies must have content-type of application/json."}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}',
+    );
+  });
+
+  it('refuses unparsable JSON with X’s exact bytes', async () => {
+    const result = await postJson(url, token, '{"media_id": ');
+    assert.equal(result.status, 400);
+    assert.equal(
+      result.text,
+      '{"errors":[{"parameters":{},"message":"Request body is not valid JSON."}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}',
+    );
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

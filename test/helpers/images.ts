@@ -67,7 +67,7 @@ export async function uploadImage(
 ): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  form.append('media', new Blob([bytes]));
+  form.append('media', new Blob([new Uint8Array(bytes)]));
   const response = await fetch(`${baseUrl}/2/media/upload`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },

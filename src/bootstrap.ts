@@ -50,7 +50,7 @@ export async function firstStartHint(ctx: AppContext): Promise<string> {
   const user = await ctx.credentials.ensureUser(DEV_USERNAME);
   const app = await ctx.credentials.ensureApp(DEFAULT_APP_NAME);
   const token = await ctx.credentials.issueUserToken(user, app, DEFAULT_USER_SCOPES, null);
-  const sample = await ctx.media.uploadOneShot(
+  const sample = await ctx.uploads.uploadOneShot(
     { userId: user.id, appId: app.id },
     { bytes: Buffer.from(SAMPLE_PNG_BASE64, 'base64'), category: 'tweet_image', additionalOwners: [], shared: false },
   );

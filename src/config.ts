@@ -23,6 +23,12 @@ export interface Config {
   readonly accessLog: boolean;
   readonly media: {
     readonly expiresAfterSecs: number;
+    /** How long finalized videos and GIFs report `pending` before `in_progress`. */
+    readonly processingPendingMs: number;
+    /** How long they then report `in_progress` before their outcome. */
+    readonly processingMs: number;
+    /** How often each instance reclaims the rows and bytes of expired media; 0 turns the sweeper off. */
+    readonly sweepIntervalSecs: number;
   };
   readonly rateLimits: {
     readonly enabled: boolean;
@@ -86,6 +92,9 @@ export function readConfig(env: Env = process.env): Config {
     accessLog: bool('XMEDIA_ACCESS_LOG', false),
     media: {
       expiresAfterSecs: int('XMEDIA_MEDIA_EXPIRES_AFTER_SECS', 86_400, 1),
+      processingPendingMs: int('XMEDIA_PROCESSING_PENDING_MS', 1_000),
+      processingMs: int('XMEDIA_PROCESSING_MS', 3_000),
+      sweepIntervalSecs: int('XMEDIA_SWEEP_INTERVAL_SECS', 60),
     },
     rateLimits: {
       enabled: bool('XMEDIA_RATE_LIMITS', true),

@@ -2,7 +2,9 @@ import { Authenticator } from './auth/authenticate.js';
 import { Credentials } from './auth/credentials.js';
 import type { Config } from './config.js';
 import { SnowflakeIds } from './domain/ids.js';
+import { ExpirySweeper } from './domain/expiry-sweeper.js';
 import { MediaService } from './domain/media-service.js';
+import { UploadService } from './domain/upload-service.js';
 import { MemoryRateLimitStore } from './ratelimit/limiter.js';
 import { RateLimiter } from './ratelimit/rate-limiter.js';
 import type { BlobStore } from './storage/blobs/blob-store.js';
@@ -23,6 +25,9 @@ export interface AppContext {
   readonly credentials: Credentials;
   readonly rateLimiter: RateLimiter;
   readonly media: MediaService;
+  readonly uploads: UploadService;
+  /** Not running until a server starts it (the CLI builds a context too). */
+  readonly sweeper: ExpirySweeper;
   readonly problems: ProblemFormatter;
   readonly now: () => number;
 }
@@ -40,7 +45,9 @@ export function createContext(config: Config): AppContext {
     authenticator: new Authenticator(store),
     credentials: new Credentials(store, ids, now),
     rateLimiter: new RateLimiter(config.rateLimits, new MemoryRateLimitStore()),
-    media: new MediaService(store, blobs, ids, config.media, now),
+    media: new MediaService(store, now),
+    uploads: new UploadService(store, blobs, ids, config.media, now),
+    sweeper: new ExpirySweeper(store, blobs, config.media.sweepIntervalSecs * 1000, now),
     problems: new ProblemFormatter(config.problemHost),
     now,
   };

@@ -5,6 +5,21 @@ import mediaLookup from './2/media/lookup.js';
 import metadata from './2/media/metadata.js';
 import metadataCreate from './2/media/metadata/create.js';
 import upload from './2/media/upload/index.js';
+import uploadAppend from './2/media/upload/append.js';
+import uploadFinalize from './2/media/upload/finalize.js';
+import uploadInitialize from './2/media/upload/initialize.js';
+import uploadStatus from './2/media/upload/status.js';
 
 /** Every API method xmedia serves; one file each, named after its path. */
-export const ENDPOINTS: readonly Endpoint[] = [health, metadataCreate, metadata, upload, mediaLookup, mediaByKey];
+export const ENDPOINTS: readonly Endpoint[] = [
+  health,
+  metadataCreate,
+  metadata,
+  upload,
+  mediaLookup,
+  mediaByKey,
+  uploadInitialize,
+  uploadAppend,
+  uploadFinalize,
+  uploadStatus,
+];

@@ -2,7 +2,17 @@
  * Rule violations found by the domain layer, in domain terms. The wire layer turns them into X's
  * invalid-request bodies, naming the parameter as the route's own wire shape spells it (`media_id` or `id`).
  */
-export type DomainField = 'mediaId' | 'altText' | 'media' | 'mediaType' | 'mediaCategory' | 'additionalOwners';
+export type DomainField =
+  | 'mediaId'
+  | 'altText'
+  | 'media'
+  | 'mediaType'
+  | 'mediaCategory'
+  | 'additionalOwners'
+  | 'totalBytes'
+  | 'segmentIndex'
+  | 'subtitlesId'
+  | 'languageCode';
 
 export const DOMAIN_ERRORS = {
   /** Unknown, expired, or someone else's: deliberately one answer, so ownership never leaks. */
@@ -12,6 +22,15 @@ export const DOMAIN_ERRORS = {
   MEDIA_TYPE_MISMATCH: 'MEDIA_TYPE_MISMATCH',
   MEDIA_TOO_LARGE: 'MEDIA_TOO_LARGE',
   CATEGORY_MISMATCH: 'CATEGORY_MISMATCH',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  SEGMENT_CONFLICT: 'SEGMENT_CONFLICT',
+  SEGMENTS_OVER_TOTAL: 'SEGMENTS_OVER_TOTAL',
+  SEGMENTS_MISSING: 'SEGMENTS_MISSING',
+  SEGMENTS_SIZE_MISMATCH: 'SEGMENTS_SIZE_MISMATCH',
+  ALREADY_FINALIZED: 'ALREADY_FINALIZED',
+  MEDIA_FAILED: 'MEDIA_FAILED',
+  NOT_A_VIDEO: 'NOT_A_VIDEO',
+  NOT_SUBTITLES: 'NOT_SUBTITLES',
 } as const;
 export type DomainErrorCode = keyof typeof DOMAIN_ERRORS;
 

@@ -1,12 +1,9 @@
-import type { Config } from '../config.js';
-import type { BlobStore } from '../storage/blobs/blob-store.js';
-import type { MediaRecord } from '../storage/records.js';
+import type { MediaRecord, SubtitleTrack } from '../storage/records.js';
 import type { Store } from '../storage/store.js';
 import { DomainError, mediaNotFound } from './errors.js';
-import type { SnowflakeIds } from './ids.js';
-import { acceptsAltText, MB, SIZE_LIMITS, type MediaCategory, type MediaKind } from './media.js';
+import { acceptsAltText, isVideo } from './media.js';
 import { isEmptyPatch, type MediaMetadata, type MetadataPatch } from './metadata.js';
-import { canonicalMimeType, sniffImage } from './sniff.js';
+import { visibleState } from './processing.js';
 
 /** The caller as the domain sees it: a user acting through an app. */
 export interface Caller {
@@ -14,33 +11,32 @@ export interface Caller {
   readonly appId: string;
 }
 
-export interface OneShotUpload {
-  readonly bytes: Buffer;
-  readonly category: MediaCategory;
-  /** What the client says the bytes are; checked against what they are. */
-  readonly declaredType?: string;
-  readonly additionalOwners: readonly string[];
-  readonly shared: boolean;
-}
-
-const ONE_SHOT_CATEGORIES: ReadonlySet<MediaCategory> = new Set(['tweet_image', 'dm_image', 'tweet_gif', 'dm_gif']);
+/** X's names for the categories of videos that take subtitles. */
+export type SubtitledCategory = 'TweetVideo' | 'AmplifyVideo';
 
 /**
  * The rules of media and their metadata, independent of any wire shape: who may see and change a media
- * item, what each kind accepts, and how uploads become media rows.
+ * item, and what each kind accepts. How bytes become media is UploadService's.
  */
 export class MediaService {
   constructor(
     private readonly store: Store,
-    private readonly blobs: BlobStore,
-    private readonly ids: SnowflakeIds,
-    private readonly settings: Config['media'],
     private readonly now: () => number,
   ) {}
 
   /** Uploader or additional owner, and not expired. Anything else is, to the caller, unknown. */
-  static isUsableBy(media: MediaRecord, userId: string, nowMs: number): boolean {
+  static isOwnedLiveBy(media: MediaRecord, userId: string, nowMs: number): boolean {
     return media.expiresAtMs > nowMs && (media.ownerId === userId || media.additionalOwners.includes(userId));
+  }
+
+  /** Owned, live and finalized: an upload still receiving segments is not media yet. */
+  static isVisibleTo(media: MediaRecord, userId: string, nowMs: number): boolean {
+    return media.state !== 'uploading' && MediaService.isOwnedLiveBy(media, userId, nowMs);
+  }
+
+  /** Visible and not failed: what lookup and subtitles work on (media still processing included). */
+  static isUsableBy(media: MediaRecord, userId: string, nowMs: number): boolean {
+    return MediaService.isVisibleTo(media, userId, nowMs) && visibleState(media, nowMs) !== 'failed';
   }
 
   async findUsable(caller: Caller, id: string): Promise<MediaRecord | undefined> {
@@ -48,10 +44,16 @@ export class MediaService {
     return media && MediaService.isUsableBy(media, caller.userId, this.now()) ? media : undefined;
   }
 
-  /** Upserts the patch; resolves to the whole metadata now stored. */
+  /**
+   * Upserts the patch; resolves to the whole metadata now stored. Media still processing take metadata (X's
+   * clients set alt text right after finalize); media whose processing failed do not.
+   */
   async updateMetadata(caller: Caller, mediaId: string, patch: MetadataPatch): Promise<MediaMetadata> {
-    const media = await this.findUsable(caller, mediaId);
-    if (!media) throw mediaNotFound(mediaId);
+    const media = await this.store.getMedia(mediaId);
+    if (!media || !MediaService.isVisibleTo(media, caller.userId, this.now())) throw mediaNotFound(mediaId);
+    if (visibleState(media, this.now()) === 'failed') {
+      throw new DomainError('MEDIA_FAILED', 'mediaId', mediaId, `Media id ${mediaId} failed processing and cannot take metadata.`);
+    }
     if (patch.altText !== undefined && !acceptsAltText(media.kind)) {
       throw new DomainError('ALT_TEXT_NOT_ALLOWED', 'altText', patch.altText ?? '', 'Alt text can only be set on images and GIFs.');
     }
@@ -68,63 +70,33 @@ export class MediaService {
     return found.filter((m): m is MediaRecord => m !== undefined && MediaService.isUsableBy(m, caller.userId, now));
   }
 
-  /** One-shot upload of an image: sniffed, measured, stored durably, then recorded. */
-  async uploadOneShot(caller: Caller, upload: OneShotUpload): Promise<MediaRecord> {
-    if (!ONE_SHOT_CATEGORIES.has(upload.category)) {
-      throw new DomainError(
-        'CATEGORY_MISMATCH',
-        'mediaCategory',
-        upload.category,
-        `Media category ${upload.category} needs the chunked upload (initialize, append, finalize).`,
-      );
+  /** Attaches an uploaded SRT/VTT file to a video as the track of its language (replacing an older one). */
+  async attachSubtitles(caller: Caller, videoId: string, category: SubtitledCategory, track: SubtitleTrack): Promise<SubtitleTrack[]> {
+    await this.findSubtitledVideo(caller, videoId, category);
+    const file = await this.findUsable(caller, track.mediaId);
+    if (!file || file.kind !== 'subtitles') {
+      throw new DomainError('NOT_SUBTITLES', 'subtitlesId', track.mediaId, `Subtitles media id ${track.mediaId} was not found.`);
     }
-    if (upload.bytes.length === 0) {
-      throw new DomainError('MEDIA_UNREADABLE', 'media', '', 'The media is empty.');
+    const tracks = await this.store.putSubtitleTrack(videoId, track, this.now());
+    if (!tracks) throw mediaNotFound(videoId);
+    return tracks;
+  }
+
+  /** Detaches the track of `languageCode`; resolves to whether there was one. */
+  async detachSubtitles(caller: Caller, videoId: string, category: SubtitledCategory, languageCode: string): Promise<boolean> {
+    await this.findSubtitledVideo(caller, videoId, category);
+    const deleted = await this.store.deleteSubtitleTrack(videoId, languageCode, this.now());
+    if (deleted === undefined) throw mediaNotFound(videoId);
+    return deleted;
+  }
+
+  private async findSubtitledVideo(caller: Caller, videoId: string, category: SubtitledCategory): Promise<MediaRecord> {
+    const video = await this.findUsable(caller, videoId);
+    if (!video) throw mediaNotFound(videoId);
+    if (!isVideo(video.kind)) throw new DomainError('NOT_A_VIDEO', 'mediaId', videoId, `Media id ${videoId} is not a video.`);
+    if ((category === 'AmplifyVideo') !== (video.kind === 'amplify_video')) {
+      throw new DomainError('CATEGORY_MISMATCH', 'mediaCategory', category, `Media id ${videoId} is not a ${category}.`);
     }
-    const image = await sniffImage(upload.bytes);
-    if (!image) {
-      throw new DomainError('MEDIA_UNREADABLE', 'media', '', 'The media is not a readable JPEG, PNG, GIF, WEBP, BMP or TIFF image.');
-    }
-    if (upload.declaredType !== undefined && canonicalMimeType(upload.declaredType) !== image.mimeType) {
-      throw new DomainError(
-        'MEDIA_TYPE_MISMATCH',
-        'mediaType',
-        upload.declaredType,
-        `The media is ${image.mimeType}, not ${upload.declaredType}.`,
-      );
-    }
-    const kind: MediaKind = image.animated ? 'animated_gif' : 'photo';
-    const limit = image.animated ? SIZE_LIMITS.gif : SIZE_LIMITS.image;
-    if (upload.bytes.length > limit) {
-      throw new DomainError(
-        'MEDIA_TOO_LARGE',
-        'media',
-        String(upload.bytes.length),
-        `The media is ${upload.bytes.length} bytes; ${image.animated ? 'GIFs' : 'images'} may be at most ${limit / MB} MB.`,
-      );
-    }
-    const now = this.now();
-    const media: MediaRecord = {
-      id: this.ids.next(now),
-      kind,
-      category: upload.category,
-      mimeType: image.mimeType,
-      ownerId: caller.userId,
-      appId: caller.appId,
-      additionalOwners: [...upload.additionalOwners],
-      shared: upload.shared,
-      state: 'succeeded',
-      size: upload.bytes.length,
-      width: image.width,
-      height: image.height,
-      durationMs: null,
-      createdAtMs: now,
-      expiresAtMs: now + this.settings.expiresAfterSecs * 1000,
-      metadata: {},
-    };
-    // Bytes first: a row must never point at a blob that is not there.
-    await this.blobs.put(media.id, upload.bytes);
-    await this.store.insertMedia(media);
-    return media;
+    return video;
   }
 }

@@ -23,24 +23,34 @@ export const JSON_BODY = Symbol('xmedia.jsonBody');
 export interface JsonBody {
   readonly [JSON_BODY]: true;
   readonly value: unknown;
+  /** An empty body labelled JSON: an error only where a body is read (the xdk's finalize sends one). */
+  readonly empty?: true;
 }
 
+const EMPTY_JSON_BODY: JsonBody = Object.freeze({ [JSON_BODY]: true as const, value: undefined, empty: true as const });
+
 function parseJsonBody(raw: Buffer): JsonBody {
+  return raw.length === 0 ? EMPTY_JSON_BODY : { [JSON_BODY]: true, value: parseJsonBytes(raw) };
+}
+
+/** Strict JSON from bytes (also for routes that take JSON under another content type, like v1.1's text/plain). */
+export function parseJsonBytes(raw: Buffer): unknown {
   if (raw.length === 0 || !isUtf8(raw)) throw InvalidRequestError.of(undefined, [], BODY_MESSAGES.INVALID_JSON);
   try {
-    const value: unknown = secureJson.parse(raw.toString('utf8'), undefined, {
-      protoAction: 'remove',
-      constructorAction: 'remove',
-    });
-    return { [JSON_BODY]: true, value };
+    return secureJson.parse(raw.toString('utf8'), undefined, { protoAction: 'remove', constructorAction: 'remove' }) as unknown;
   } catch {
     throw InvalidRequestError.of(undefined, [], BODY_MESSAGES.INVALID_JSON);
   }
 }
 
+export function isJsonBody(body: unknown): body is JsonBody {
+  return body !== undefined && body !== null && typeof body === 'object' && (body as Partial<JsonBody>)[JSON_BODY] === true;
+}
+
 /** The JSON body of the request, or X's content-type error when the request did not send JSON. */
 export function jsonBody(request: FastifyRequest): unknown {
-  const body = request.body as Partial<JsonBody> | undefined;
-  if (body !== undefined && body !== null && typeof body === 'object' && body[JSON_BODY] === true) return body.value;
-  throw InvalidRequestError.of(undefined, [], BODY_MESSAGES.NOT_JSON_CONTENT_TYPE);
+  const body = request.body;
+  if (!isJsonBody(body)) throw InvalidRequestError.of(undefined, [], BODY_MESSAGES.NOT_JSON_CONTENT_TYPE);
+  if (body.empty) throw InvalidRequestError.of(undefined, [], BODY_MESSAGES.INVALID_JSON);
+  return body.value;
 }

@@ -18,6 +18,10 @@ const PARAMETER_NAMES: Readonly<Record<DomainError['field'], string>> = {
   mediaType: 'media_type',
   mediaCategory: 'media_category',
   additionalOwners: 'additional_owners',
+  totalBytes: 'total_bytes',
+  segmentIndex: 'segment_index',
+  subtitlesId: 'subtitles.id',
+  languageCode: 'language_code',
 };
 
 /** A domain rule broken, reported as X's invalid-request, naming the parameter as the route spells it. */

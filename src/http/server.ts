@@ -53,6 +53,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   app.setNotFoundHandler((_request, reply) => sendProblem(ctx, reply, new ProblemError(PROBLEMS.NOT_FOUND)));
 
   for (const endpoint of ENDPOINTS) registerEndpoint(app, ctx, endpoint);
+  app.addHook('onReady', async () => ctx.sweeper.start(app.log));
+  app.addHook('onClose', async () => ctx.sweeper.stop());
   return app;
 }
 

@@ -47,6 +47,10 @@ export interface MediaRecord {
   /** Users who may use the media as if they had uploaded it (X's `additional_owners`). */
   additionalOwners: string[];
   shared: boolean;
+  /**
+   * 'uploading' until finalized; then the outcome of processing, which clients see only from `readyAtMs` on
+   * (src/domain/processing.ts derives what STATUS shows at any moment from these stored facts).
+   */
   state: MediaState;
   /** Bytes in the file (for a chunked upload: the declared total). */
   size: number;
@@ -55,5 +59,33 @@ export interface MediaRecord {
   durationMs: number | null;
   createdAtMs: number;
   expiresAtMs: number;
+  /** When (simulated) processing leaves the queue; null until finalized, and for media that need none. */
+  processingStartsAtMs: number | null;
+  /** When the outcome of processing becomes visible; null until finalized. */
+  readyAtMs: number | null;
+  /** Why processing failed, shown in `processing_info.error` once `readyAtMs` has passed. */
+  processingError: string | null;
+  /** Subtitle tracks attached to a video (POST /2/media/subtitles), one per language. */
+  subtitles: SubtitleTrack[];
   metadata: MediaMetadata;
+}
+
+export interface SubtitleTrack {
+  /** The media id of the uploaded SRT/VTT file. */
+  mediaId: string;
+  languageCode: string;
+  displayName: string;
+}
+
+/**
+ * One received piece of a media file. A media item's bytes are the concatenation of its segments in index
+ * order (a one-shot upload is a single segment); they are never copied into one file.
+ */
+export interface SegmentRecord {
+  index: number;
+  /** BlobStore key, `<media id>/<name>`. */
+  blobKey: string;
+  size: number;
+  /** Hex SHA-256 of the bytes: tells a retried append (same bytes) from a conflicting one. */
+  sha256: string;
 }

@@ -1,5 +1,5 @@
 import type { MediaMetadata, MetadataPatch } from '../domain/metadata.js';
-import type { AppRecord, MediaRecord, TokenRecord, UserRecord } from './records.js';
+import type { AppRecord, MediaRecord, SegmentRecord, SubtitleTrack, TokenRecord, UserRecord } from './records.js';
 
 /**
  * The one storage interface. Routes and domain code see only this; each backend (SQLite embedded,
@@ -14,12 +14,75 @@ export interface MediaReader {
 }
 
 export interface MediaTransactor {
-  insertMedia(media: MediaRecord): Promise<void>;
+  /** Inserts a media row (an upload session when its state is 'uploading') with the segments already received. */
+  insertMedia(media: MediaRecord, segments?: readonly SegmentRecord[]): Promise<void>;
   /**
    * Applies `patch` to the stored metadata atomically (concurrent patches of different keys all land).
    * Resolves to the whole metadata now stored, or undefined when no media with that id expires after `nowMs`.
    */
   updateMetadata(id: string, patch: MetadataPatch, nowMs: number): Promise<MediaMetadata | undefined>;
+}
+
+/**
+ * Chunked uploads. Sessions are media rows in state 'uploading' and their segments are rows too, so any
+ * instance can take the next step of an upload that another began.
+ */
+export interface UploadReader {
+  /** The segments received so far, in index order. */
+  listSegments(mediaId: string): Promise<SegmentRecord[]>;
+}
+
+export type AddSegmentOutcome =
+  | { readonly kind: 'added' }
+  /** The same bytes were already stored under this index: a retry. The new blob is not referenced. */
+  | { readonly kind: 'duplicate' }
+  /** Different bytes are already stored under this index. */
+  | { readonly kind: 'conflict' }
+  /** Accepting the segment would make the upload larger than its declared total. */
+  | { readonly kind: 'over_total'; readonly receivedBytes: number }
+  /** No session accepting segments: unknown, expired, or already finalized. */
+  | { readonly kind: 'not_uploading' };
+
+export interface FinalizeFacts {
+  readonly state: 'succeeded' | 'failed';
+  readonly mimeType: string;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly durationMs: number | null;
+  readonly processingStartsAtMs: number | null;
+  readonly readyAtMs: number;
+  readonly processingError: string | null;
+}
+
+export interface UploadTransactor {
+  /** Records a received segment if the session still accepts it (checked inside the transaction). */
+  addSegment(mediaId: string, segment: SegmentRecord, nowMs: number): Promise<AddSegmentOutcome>;
+  /**
+   * Moves an unexpired session from 'uploading' to finalized, provided its segments are still exactly
+   * `segmentCount` segments of `totalBytes` bytes. Resolves to the finalized row, or undefined when the
+   * session was not in that state (finalized meanwhile, expired, or changed).
+   */
+  finalizeMedia(
+    mediaId: string,
+    expected: { readonly segmentCount: number; readonly totalBytes: number },
+    facts: FinalizeFacts,
+    nowMs: number,
+  ): Promise<MediaRecord | undefined>;
+  /**
+   * Attaches a subtitle track (replacing the track of the same language) to an unexpired media item.
+   * Resolves to all its tracks, or undefined when the media is gone.
+   */
+  putSubtitleTrack(mediaId: string, track: SubtitleTrack, nowMs: number): Promise<SubtitleTrack[] | undefined>;
+  /** Detaches the track of `languageCode`; resolves to whether there was one, or undefined when the media is gone. */
+  deleteSubtitleTrack(mediaId: string, languageCode: string, nowMs: number): Promise<boolean | undefined>;
+  /**
+   * Deletes up to `limit` media rows that expired before `nowMs` (with their segments) and records their ids as
+   * blob garbage, in one transaction. Resolves to blob-garbage ids whose bytes are to be deleted, including ids
+   * left by a sweep that died before finishing. Safe to run from several instances at once.
+   */
+  collectExpiredMedia(nowMs: number, limit: number): Promise<string[]>;
+  /** Forgets blob-garbage ids whose bytes have been deleted. */
+  forgetBlobGarbage(mediaIds: readonly string[]): Promise<void>;
 }
 
 export interface AuthReader {
@@ -38,7 +101,7 @@ export interface AuthTransactor {
   revokeToken(hash: string, nowMs: number): Promise<boolean>;
 }
 
-export interface Store extends MediaReader, MediaTransactor, AuthReader, AuthTransactor {
+export interface Store extends MediaReader, MediaTransactor, UploadReader, UploadTransactor, AuthReader, AuthTransactor {
   readonly backend: 'sqlite' | 'postgres';
   /** Throws when the database cannot answer; used by the health route. */
   ping(): Promise<void>;

@@ -1,14 +1,16 @@
 import { Type } from '@sinclair/typebox';
-import { MEDIA_CATEGORIES, mediaKeyOf } from '../domain/media.js';
+import type { InitializeUpload } from '../domain/upload-service.js';
+import { isVideo, MAX_ADDITIONAL_OWNERS, MAX_SEGMENT_INDEX, MEDIA_CATEGORIES, MEDIA_ID_PATTERN, mediaKeyOf } from '../domain/media.js';
+import { processingView, type ProcessingView } from '../domain/processing.js';
 import type { MediaRecord } from '../storage/records.js';
 import { InvalidRequestError } from './problems.js';
-import { BooleanLikeSchema } from './schemas.js';
-import { compileValidator } from './validation.js';
+import { BooleanLikeSchema, toBoolean } from './schemas.js';
+import { compileValidator, describeValue } from './validation.js';
 
 /** Upload request fields and response shapes (SPEC.md §5, openapi-media-2.166.json). */
 
 export const UserIdSchema = Type.String({ pattern: '^[0-9]{1,19}$' });
-export const AdditionalOwnersSchema = Type.Array(UserIdSchema, { maxItems: 100 });
+export const AdditionalOwnersSchema = Type.Array(UserIdSchema, { maxItems: MAX_ADDITIONAL_OWNERS });
 export const MediaCategorySchema = Type.Union(MEDIA_CATEGORIES.map((c) => Type.Literal(c)));
 
 export const OneShotJsonSchema = Type.Object({
@@ -31,6 +33,90 @@ export const validateOneShotFields = compileValidator(
   }),
 );
 
+/** X's `total_bytes` bounds (MediaUploadConfigRequest); the domain applies each kind's own limit. */
+const TotalBytesSchema = Type.Integer({ minimum: 0, maximum: 17_179_869_184 });
+
+/**
+ * `POST /2/media/upload/initialize` (JSON). `media_type` and `total_bytes` are required: X's v1.1 INIT
+ * requires them and no upload can be checked without them.
+ */
+export const validateInitializeJson = compileValidator(
+  Type.Object({
+    media_type: Type.String(),
+    total_bytes: TotalBytesSchema,
+    media_category: Type.Optional(MediaCategorySchema),
+    additional_owners: Type.Optional(AdditionalOwnersSchema),
+    shared: Type.Optional(BooleanLikeSchema),
+  }),
+);
+
+/** The same, as form fields (legacy `command=INIT`, v1.1): numbers as digits, owners comma-separated. */
+const validateInitializeFields = compileValidator(
+  Type.Object({
+    media_type: Type.String(),
+    total_bytes: Type.String({ pattern: '^[0-9]{1,12}$' }),
+    media_category: Type.Optional(MediaCategorySchema),
+    additional_owners: Type.Optional(AdditionalOwnersSchema),
+    shared: Type.Optional(BooleanLikeSchema),
+  }),
+);
+
+export function initializeFromJson(body: unknown): InitializeUpload {
+  const request = validateInitializeJson(body);
+  return {
+    mediaType: request.media_type,
+    totalBytes: request.total_bytes,
+    category: request.media_category,
+    additionalOwners: request.additional_owners ?? [],
+    shared: request.shared === undefined ? false : toBoolean(request.shared),
+  };
+}
+
+export function initializeFromFields(fields: Readonly<Record<string, string>>): InitializeUpload {
+  const request = validateInitializeFields(withOwnerList(fields));
+  return {
+    mediaType: request.media_type,
+    totalBytes: Number(request.total_bytes),
+    category: request.media_category,
+    additionalOwners: request.additional_owners ?? [],
+    shared: request.shared === undefined ? false : toBoolean(request.shared),
+  };
+}
+
+/** Forms carry `additional_owners` as one comma-separated value (X's v1.1 INIT and one-shot). */
+export function withOwnerList(fields: Readonly<Record<string, string>>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...fields };
+  if (fields.additional_owners !== undefined) out.additional_owners = fields.additional_owners.split(',').filter((v) => v !== '');
+  return out;
+}
+
+/** X's MediaSegments: an integer 0–999, or the same as a string of digits (forms, and some JSON clients). */
+const SegmentIndexSchema = Type.Union([
+  Type.Integer({ minimum: 0, maximum: MAX_SEGMENT_INDEX }),
+  Type.String({ pattern: '^[0-9]{1,3}$' }),
+]);
+
+const validateAppendJson = compileValidator(Type.Object({ media: Type.String(), segment_index: SegmentIndexSchema }));
+const validateSegmentIndex = compileValidator(Type.Object({ segment_index: SegmentIndexSchema }));
+
+/** `POST /2/media/upload/{id}/append` as JSON: `{media: base64, segment_index}` (the xdk). */
+export function appendFromJson(body: unknown): { bytes: Buffer; segmentIndex: number } {
+  const request = validateAppendJson(body);
+  return { bytes: decodeBase64('media', request.media), segmentIndex: Number(request.segment_index) };
+}
+
+export function segmentIndexFrom(fields: Readonly<Record<string, unknown>>): number {
+  return Number(validateSegmentIndex(fields).segment_index);
+}
+
+/** A media id given as a form field (legacy commands, v1.1), checked like X's body fields. */
+export function mediaIdField(fields: Readonly<Record<string, unknown>>, name = 'media_id'): string {
+  const value = fields[name];
+  if (typeof value === 'string' && MEDIA_ID_PATTERN.test(value)) return value;
+  if (value === undefined) throw InvalidRequestError.of(name, [], `$.${name}: is missing but it is required`);
+  throw InvalidRequestError.of(name, [describeValue(value)], `$.${name}: does not match the regex pattern ^[0-9]{1,19}$`);
+}
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
 
 /** Strict base64 (X's `format: byte`): Buffer.from would silently skip invalid characters. */
@@ -42,16 +128,45 @@ export function decodeBase64(name: string, text: string): Buffer {
   return Buffer.from(compact, 'base64');
 }
 
-/** `{"data":{"id","media_key","size","expires_after_secs","image":{...}}}`, X's upload answer. */
-export function formatUploadResponse(media: MediaRecord, nowMs: number): { data: Record<string, unknown> } {
-  const data: Record<string, unknown> = {
-    id: media.id,
-    media_key: mediaKeyOf(media.kind, media.id),
-    size: media.size,
-    expires_after_secs: Math.max(0, Math.floor((media.expiresAtMs - nowMs) / 1000)),
-  };
+export function expiresAfterSecs(media: MediaRecord, nowMs: number): number {
+  return Math.max(0, Math.floor((media.expiresAtMs - nowMs) / 1000));
+}
+
+/**
+ * The facts of a finalized upload, shared by the v2 and v1.1 answers: `size`, `image` for pictures, `video`
+ * for videos, and `processing_info` for media that are processed.
+ */
+export function uploadFacts(media: MediaRecord, nowMs: number): Record<string, unknown> {
+  const facts: Record<string, unknown> = { size: media.size, expires_after_secs: expiresAfterSecs(media, nowMs) };
   if ((media.kind === 'photo' || media.kind === 'animated_gif') && media.width !== null && media.height !== null) {
-    data.image = { image_type: media.mimeType, w: media.width, h: media.height };
+    facts.image = { image_type: media.mimeType, w: media.width, h: media.height };
   }
-  return { data };
+  if (isVideo(media.kind)) facts.video = { video_type: media.mimeType };
+  const processing = processingView(media, nowMs);
+  if (processing) facts.processing_info = formatProcessing(processing);
+  return facts;
+}
+
+function formatProcessing(view: ProcessingView): Record<string, unknown> {
+  return {
+    state: view.state,
+    ...(view.checkAfterSecs !== undefined && { check_after_secs: view.checkAfterSecs }),
+    progress_percent: view.progressPercent,
+    ...(view.error && { error: view.error }),
+  };
+}
+
+/** `{"data":{"id","media_key","size","expires_after_secs","image"|"video"?,"processing_info"?}}`: finalize and STATUS. */
+export function formatUploadResponse(media: MediaRecord, nowMs: number): { data: Record<string, unknown> } {
+  return { data: { id: media.id, media_key: mediaKeyOf(media.kind, media.id), ...uploadFacts(media, nowMs) } };
+}
+
+/** `{"data":{"id","media_key","expires_after_secs"}}`: initialize. */
+export function formatInitializeResponse(media: MediaRecord, nowMs: number): { data: Record<string, unknown> } {
+  return { data: { id: media.id, media_key: mediaKeyOf(media.kind, media.id), expires_after_secs: expiresAfterSecs(media, nowMs) } };
+}
+
+/** `{"data":{"expires_at":<epoch seconds>}}`: append. */
+export function formatAppendResponse(expiresAtMs: number): { data: { expires_at: number } } {
+  return { data: { expires_at: Math.floor(expiresAtMs / 1000) } };
 }

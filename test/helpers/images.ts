@@ -50,12 +50,15 @@ export function gif(): Buffer {
   return Buffer.from('R0lGODlhAgACAIAAAP///wAAACH5BAAAAAAALAAAAAACAAIAAAIChFEAOw==', 'base64');
 }
 
-/** A 1×1 baseline JPEG. */
+/** A 1×1 baseline JPEG, ending with its EOI marker (xmedia refuses truncated files). */
 export function jpeg(): Buffer {
-  return Buffer.from(
-    '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
-    'base64',
-  );
+  return Buffer.concat([
+    Buffer.from(
+      '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
+      'base64',
+    ),
+    Buffer.from([0xff, 0xd9]),
+  ]);
 }
 
 /** Uploads `bytes` one-shot as multipart, like twitter-api-v2 (a `media` part without a filename). */

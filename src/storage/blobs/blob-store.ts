@@ -1,13 +1,29 @@
 /**
  * Where media bytes live, apart from the rows that describe them. A directory is the default in both
  * deployment modes (shared between instances when scaled out); an S3-compatible store would implement the
- * same interface.
+ * same interface (put/putStream as object uploads, readRange as ranged GETs, deleteGroup as a prefix delete).
+ *
+ * Keys are `<group>/<name>`: the group is a media id, so everything stored for a media item (its segments,
+ * and anything a crash left behind) goes when its group is deleted.
  */
 export interface BlobStore {
   /** Stores the bytes under `key`, atomically (readers see all of them or none) and durably. */
   put(key: string, data: Buffer): Promise<void>;
+  /**
+   * Streams `source` into a new blob under `key`, holding no more than one chunk in memory. Resolves to the
+   * number of bytes once they are durable; when `source` throws, nothing is left under `key`.
+   */
+  putStream(key: string, source: AsyncIterable<Uint8Array>): Promise<number>;
   /** The bytes under `key`, or undefined when there are none. */
   get(key: string): Promise<Buffer | undefined>;
+  /** Bytes `start` (inclusive) to `end` (exclusive) of the blob under `key`. */
+  readRange(key: string, start: number, end: number): Promise<Buffer>;
   /** Removes `key`; removing a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /** Removes every blob of `group`; removing a missing group is not an error. */
+  deleteGroup(group: string): Promise<void>;
+}
+
+export function blobKey(group: string, name: string): string {
+  return `${group}/${name}`;
 }

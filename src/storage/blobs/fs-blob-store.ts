@@ -3,19 +3,27 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobStore } from './blob-store.js';
 
-const SAFE_KEY = /^[A-Za-z0-9._-]+$/;
+const SAFE_PART = /^[A-Za-z0-9._-]+$/;
 
 /**
- * Blobs as files: `<dir>/<last two characters of key>/<key>`, so no directory grows past ~1% of all
- * files. A put writes a temporary file, fsyncs it, renames it into place and fsyncs the directory: after
- * a crash a blob is either whole or absent.
+ * Blobs as files: `<dir>/<last two characters of group>/<group>/<name>`, so no directory grows past ~1% of
+ * all groups. A put writes a temporary file, fsyncs it, renames it into place and fsyncs the directory: after
+ * a crash a blob is either whole or absent. A streamed put writes its final name directly (its key is fresh
+ * and no row points at it until it is durable), then fsyncs the file and the directory.
  */
 export class FsBlobStore implements BlobStore {
   constructor(private readonly dir: string) {}
 
   pathOf(key: string): string {
-    if (!SAFE_KEY.test(key)) throw new Error(`unsafe blob key ${JSON.stringify(key)}`);
-    return path.join(this.dir, key.slice(-2), key);
+    const parts = key.split('/');
+    if (parts.length > 2 || !parts.every((part) => SAFE_PART.test(part) && part !== '.' && part !== '..')) {
+      throw new Error(`unsafe blob key ${JSON.stringify(key)}`);
+    }
+    return path.join(this.groupDir(parts[0]!), ...parts.slice(1));
+  }
+
+  private groupDir(group: string): string {
+    return path.join(this.dir, group.slice(-2), group);
   }
 
   async put(key: string, data: Buffer): Promise<void> {
@@ -34,6 +42,28 @@ export class FsBlobStore implements BlobStore {
     await syncDirectory(dir);
   }
 
+  async putStream(key: string, source: AsyncIterable<Uint8Array>): Promise<number> {
+    const target = this.pathOf(key);
+    const dir = path.dirname(target);
+    await mkdir(dir, { recursive: true });
+    const file = await open(target, 'wx', 0o600);
+    let size = 0;
+    try {
+      for await (const chunk of source) {
+        await file.write(chunk);
+        size += chunk.byteLength;
+      }
+      await file.sync();
+    } catch (error) {
+      await file.close();
+      await rm(target, { force: true });
+      throw error;
+    }
+    await file.close();
+    await syncDirectory(dir);
+    return size;
+  }
+
   async get(key: string): Promise<Buffer | undefined> {
     try {
       return await readFile(this.pathOf(key));
@@ -43,8 +73,29 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    const file = await open(this.pathOf(key), 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(end - start);
+      let filled = 0;
+      while (filled < buffer.length) {
+        const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, start + filled);
+        if (bytesRead === 0) throw new Error(`blob ${key} is shorter than ${end} bytes`);
+        filled += bytesRead;
+      }
+      return buffer;
+    } finally {
+      await file.close();
+    }
+  }
+
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  async deleteGroup(group: string): Promise<void> {
+    if (!SAFE_PART.test(group)) throw new Error(`unsafe blob group ${JSON.stringify(group)}`);
+    await rm(this.groupDir(group), { recursive: true, force: true });
   }
 }
 

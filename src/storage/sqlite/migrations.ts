@@ -59,4 +59,26 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX media_expires ON media(expires_at);
     `,
   },
+  {
+    version: 2,
+    name: 'chunked uploads: segments, processing timestamps, subtitles, blob garbage',
+    sql: `
+      ALTER TABLE media ADD COLUMN processing_starts_at INTEGER;
+      ALTER TABLE media ADD COLUMN ready_at INTEGER;
+      ALTER TABLE media ADD COLUMN processing_error TEXT;
+      ALTER TABLE media ADD COLUMN subtitles TEXT NOT NULL DEFAULT '[]';
+      CREATE TABLE media_segments (
+        media_id TEXT NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+        segment_index INTEGER NOT NULL,
+        blob_key TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        PRIMARY KEY (media_id, segment_index)
+      ) WITHOUT ROWID;
+      CREATE TABLE blob_garbage (
+        media_id TEXT PRIMARY KEY,
+        since INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

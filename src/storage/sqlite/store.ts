@@ -3,8 +3,8 @@ import path from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import type { MediaCategory, MediaKind, MediaState } from '../../domain/media.js';
 import { applyPatch, type MediaMetadata, type MetadataPatch } from '../../domain/metadata.js';
-import type { AppRecord, MediaRecord, TokenRecord, UserRecord } from '../records.js';
-import { DuplicateKeyError, type Store } from '../store.js';
+import type { AppRecord, MediaRecord, SegmentRecord, SubtitleTrack, TokenRecord, UserRecord } from '../records.js';
+import { DuplicateKeyError, type AddSegmentOutcome, type FinalizeFacts, type Store } from '../store.js';
 import { GroupCommitter } from './group-commit.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -26,7 +26,18 @@ interface MediaRow {
   duration_ms: number | null;
   created_at: number;
   expires_at: number;
+  processing_starts_at: number | null;
+  ready_at: number | null;
+  processing_error: string | null;
+  subtitles: string;
   metadata: string;
+}
+
+interface SegmentRow {
+  segment_index: number;
+  blob_key: string;
+  size: number;
+  sha256: string;
 }
 
 interface TokenRow {
@@ -94,7 +105,7 @@ export class SqliteStore implements Store {
     return rows.map(toMedia);
   }
 
-  insertMedia(media: MediaRecord): Promise<void> {
+  insertMedia(media: MediaRecord, segments: readonly SegmentRecord[] = []): Promise<void> {
     return this.writes.write(() => {
       translateConstraint(() =>
         this.stmt.insertMedia.run({
@@ -113,10 +124,101 @@ export class SqliteStore implements Store {
           duration_ms: media.durationMs,
           created_at: media.createdAtMs,
           expires_at: media.expiresAtMs,
+          processing_starts_at: media.processingStartsAtMs,
+          ready_at: media.readyAtMs,
+          processing_error: media.processingError,
+          subtitles: JSON.stringify(media.subtitles),
           metadata: JSON.stringify(media.metadata),
         }),
       );
+      for (const segment of segments) this.insertSegment(media.id, segment);
     });
+  }
+
+  async listSegments(mediaId: string): Promise<SegmentRecord[]> {
+    return (this.stmt.listSegments.all(mediaId) as SegmentRow[]).map(toSegment);
+  }
+
+  addSegment(mediaId: string, segment: SegmentRecord, nowMs: number): Promise<AddSegmentOutcome> {
+    return this.writes.write((): AddSegmentOutcome => {
+      const session = this.stmt.getLiveMedia.get(mediaId, nowMs) as MediaRow | undefined;
+      if (!session || session.state !== 'uploading') return { kind: 'not_uploading' };
+      const existing = this.stmt.getSegment.get(mediaId, segment.index) as SegmentRow | undefined;
+      if (existing) {
+        return existing.sha256 === segment.sha256 && existing.size === segment.size ? { kind: 'duplicate' } : { kind: 'conflict' };
+      }
+      const { bytes } = this.stmt.segmentTotals.get(mediaId) as { count: number; bytes: number };
+      if (bytes + segment.size > session.size) return { kind: 'over_total', receivedBytes: bytes };
+      this.insertSegment(mediaId, segment);
+      return { kind: 'added' };
+    });
+  }
+
+  finalizeMedia(
+    mediaId: string,
+    expected: { segmentCount: number; totalBytes: number },
+    facts: FinalizeFacts,
+    nowMs: number,
+  ): Promise<MediaRecord | undefined> {
+    return this.writes.write(() => {
+      const session = this.stmt.getLiveMedia.get(mediaId, nowMs) as MediaRow | undefined;
+      if (!session || session.state !== 'uploading') return undefined;
+      const totals = this.stmt.segmentTotals.get(mediaId) as { count: number; bytes: number };
+      if (totals.count !== expected.segmentCount || totals.bytes !== expected.totalBytes) return undefined;
+      this.stmt.finalizeMedia.run({
+        id: mediaId,
+        state: facts.state,
+        mime_type: facts.mimeType,
+        width: facts.width,
+        height: facts.height,
+        duration_ms: facts.durationMs,
+        processing_starts_at: facts.processingStartsAtMs,
+        ready_at: facts.readyAtMs,
+        processing_error: facts.processingError,
+      });
+      return toMedia(this.stmt.getMedia.get(mediaId) as MediaRow);
+    });
+  }
+
+  putSubtitleTrack(mediaId: string, track: SubtitleTrack, nowMs: number): Promise<SubtitleTrack[] | undefined> {
+    return this.writes.write(() => {
+      const row = this.stmt.getLiveMedia.get(mediaId, nowMs) as MediaRow | undefined;
+      if (!row) return undefined;
+      const tracks = (JSON.parse(row.subtitles) as SubtitleTrack[]).filter((t) => t.languageCode !== track.languageCode);
+      tracks.push(track);
+      this.stmt.setSubtitles.run(JSON.stringify(tracks), mediaId);
+      return tracks;
+    });
+  }
+
+  deleteSubtitleTrack(mediaId: string, languageCode: string, nowMs: number): Promise<boolean | undefined> {
+    return this.writes.write(() => {
+      const row = this.stmt.getLiveMedia.get(mediaId, nowMs) as MediaRow | undefined;
+      if (!row) return undefined;
+      const tracks = JSON.parse(row.subtitles) as SubtitleTrack[];
+      const kept = tracks.filter((t) => t.languageCode !== languageCode);
+      if (kept.length === tracks.length) return false;
+      this.stmt.setSubtitles.run(JSON.stringify(kept), mediaId);
+      return true;
+    });
+  }
+
+  collectExpiredMedia(nowMs: number, limit: number): Promise<string[]> {
+    return this.writes.write(() => {
+      this.stmt.markExpiredAsGarbage.run(nowMs, nowMs, limit);
+      this.stmt.deleteGarbageMedia.run();
+      return (this.stmt.listGarbage.all(limit) as { media_id: string }[]).map((r) => r.media_id);
+    });
+  }
+
+  forgetBlobGarbage(mediaIds: readonly string[]): Promise<void> {
+    return this.writes.write(() => {
+      this.stmt.forgetGarbage.run(JSON.stringify(mediaIds));
+    });
+  }
+
+  private insertSegment(mediaId: string, segment: SegmentRecord): void {
+    this.stmt.insertSegment.run(mediaId, segment.index, segment.blobKey, segment.size, segment.sha256);
   }
 
   updateMetadata(id: string, patch: MetadataPatch, nowMs: number): Promise<MediaMetadata | undefined> {
@@ -236,9 +338,27 @@ function prepareStatements(db: Db) {
     getMetadata: p('SELECT metadata FROM media WHERE id = ? AND expires_at > ?'),
     setMetadata: p('UPDATE media SET metadata = ? WHERE id = ?'),
     insertMedia: p(`INSERT INTO media (id, kind, category, mime_type, owner_id, app_id, additional_owners, shared, state,
-        size, width, height, duration_ms, created_at, expires_at, metadata)
+        size, width, height, duration_ms, created_at, expires_at, processing_starts_at, ready_at, processing_error,
+        subtitles, metadata)
       VALUES (@id, @kind, @category, @mime_type, @owner_id, @app_id, @additional_owners, @shared, @state,
-        @size, @width, @height, @duration_ms, @created_at, @expires_at, @metadata)`),
+        @size, @width, @height, @duration_ms, @created_at, @expires_at, @processing_starts_at, @ready_at, @processing_error,
+        @subtitles, @metadata)`),
+    getLiveMedia: p('SELECT * FROM media WHERE id = ? AND expires_at > ?'),
+    finalizeMedia: p(`UPDATE media SET state = @state, mime_type = @mime_type, width = @width, height = @height,
+        duration_ms = @duration_ms, processing_starts_at = @processing_starts_at, ready_at = @ready_at,
+        processing_error = @processing_error
+      WHERE id = @id`),
+    setSubtitles: p('UPDATE media SET subtitles = ? WHERE id = ?'),
+    listSegments: p('SELECT segment_index, blob_key, size, sha256 FROM media_segments WHERE media_id = ? ORDER BY segment_index'),
+    getSegment: p('SELECT segment_index, blob_key, size, sha256 FROM media_segments WHERE media_id = ? AND segment_index = ?'),
+    segmentTotals: p('SELECT count(*) AS count, coalesce(sum(size), 0) AS bytes FROM media_segments WHERE media_id = ?'),
+    insertSegment: p('INSERT INTO media_segments (media_id, segment_index, blob_key, size, sha256) VALUES (?, ?, ?, ?, ?)'),
+    markExpiredAsGarbage: p(`INSERT INTO blob_garbage (media_id, since)
+      SELECT id, ? FROM media WHERE expires_at <= ? ORDER BY expires_at LIMIT ?
+      ON CONFLICT (media_id) DO NOTHING`),
+    deleteGarbageMedia: p('DELETE FROM media WHERE id IN (SELECT media_id FROM blob_garbage)'),
+    listGarbage: p('SELECT media_id FROM blob_garbage ORDER BY since LIMIT ?'),
+    forgetGarbage: p('DELETE FROM blob_garbage WHERE media_id IN (SELECT value FROM json_each(?))'),
     findToken: p('SELECT * FROM tokens WHERE hash = ?'),
     findUserByName: p('SELECT * FROM users WHERE username = ?'),
     findUserById: p('SELECT * FROM users WHERE id = ?'),
@@ -285,8 +405,16 @@ function toMedia(row: MediaRow): MediaRecord {
     durationMs: row.duration_ms,
     createdAtMs: row.created_at,
     expiresAtMs: row.expires_at,
+    processingStartsAtMs: row.processing_starts_at,
+    readyAtMs: row.ready_at,
+    processingError: row.processing_error,
+    subtitles: JSON.parse(row.subtitles) as SubtitleTrack[],
     metadata: JSON.parse(row.metadata) as MediaMetadata,
   };
+}
+
+function toSegment(row: SegmentRow): SegmentRecord {
+  return { index: row.segment_index, blobKey: row.blob_key, size: row.size, sha256: row.sha256 };
 }
 
 function toToken(row: TokenRow): TokenRecord {

@@ -1,0 +1,108 @@
+import type { FastifyRequest } from 'fastify';
+import type { ReceivedSegment } from '../../domain/upload-service.js';
+import { InvalidRequestError } from '../../wire/problems.js';
+import { decodeBase64 } from '../../wire/upload.js';
+
+/** The file of an upload form: streamed into a segment as it arrived, or held in memory (small, bounded). */
+export type IncomingMedia =
+  | { readonly kind: 'received'; readonly segment: ReceivedSegment }
+  | { readonly kind: 'bytes'; readonly bytes: Buffer };
+
+export interface UploadForm {
+  /** Query parameters and form fields (the legacy and v1.1 dialects put commands in either). */
+  readonly fields: Record<string, string>;
+  readonly media?: IncomingMedia;
+}
+
+export interface FormOptions {
+  /** Largest file accepted in memory or on disk. */
+  readonly maxMediaBytes: number;
+  /**
+   * Given the fields read before the file part, a writer that streams the file into a segment; undefined to
+   * hold the file in memory instead (a one-shot upload, or fields that come after the file).
+   */
+  readonly streamTo?: (fields: Readonly<Record<string, string>>) => ((source: AsyncIterable<Uint8Array>) => Promise<ReceivedSegment>) | undefined;
+  /** Undoes a streamed segment when the rest of the form turns out to be unusable. */
+  readonly discard?: (segment: ReceivedSegment) => Promise<void>;
+}
+
+const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+
+/** Whether the request carries form fields (multipart or URL-encoded) rather than JSON. */
+export function isForm(request: FastifyRequest): boolean {
+  return request.isMultipart() || FORM_CONTENT_TYPE.test(request.headers['content-type'] ?? '');
+}
+
+/**
+ * Reads query parameters and a multipart or URL-encoded body into text fields and one file: `media` (raw
+ * bytes; twitter-api-v2 sends it without a filename) or `media_data` (base64, v1.1's alternative).
+ */
+export async function readUploadForm(request: FastifyRequest, options: FormOptions): Promise<UploadForm> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.query as Record<string, unknown>)) setField(fields, name, value);
+  let media: IncomingMedia | undefined;
+  try {
+    if (request.isMultipart()) {
+      media = await readMultipart(request, fields, options);
+    } else if (Buffer.isBuffer(request.body) && FORM_CONTENT_TYPE.test(request.headers['content-type'] ?? '')) {
+      for (const [name, value] of new URLSearchParams(request.body.toString('utf8'))) setField(fields, name, value);
+    }
+    if (fields.media_data !== undefined) {
+      if (media) throw InvalidRequestError.of('media_data', [], '$.media_data: cannot be sent together with media');
+      media = { kind: 'bytes', bytes: decodeBase64('media_data', fields.media_data) };
+      delete fields.media_data;
+    }
+  } catch (error) {
+    if (media?.kind === 'received') await options.discard?.(media.segment);
+    throw error;
+  }
+  return { fields, ...(media && { media }) };
+}
+
+async function readMultipart(request: FastifyRequest, fields: Record<string, string>, options: FormOptions): Promise<IncomingMedia | undefined> {
+  let media: IncomingMedia | undefined;
+  const parts = request.parts({
+    // One byte over the limit is enough to know a file is too large; busboy discards the rest.
+    limits: { fileSize: options.maxMediaBytes + 1, fieldSize: Math.ceil((options.maxMediaBytes * 4) / 3) + 4 },
+    throwFileSizeLimit: false,
+  } as Parameters<FastifyRequest['parts']>[0]);
+  try {
+    for await (const part of parts) {
+      if (part.type === 'field') {
+        if (part.valueTruncated) throw InvalidRequestError.of(part.fieldname, [], `$.${part.fieldname}: is too long`);
+        setField(fields, part.fieldname, part.value);
+        continue;
+      }
+      if (part.fieldname !== 'media' || media) {
+        throw InvalidRequestError.of(part.fieldname, [], `$.${part.fieldname}: only one file, named media, may be sent`);
+      }
+      const write = options.streamTo?.(fields);
+      media = write
+        ? { kind: 'received', segment: await write(part.file) }
+        : { kind: 'bytes', bytes: await readAtMost(part.file, options.maxMediaBytes) };
+    }
+  } catch (error) {
+    if (media?.kind === 'received') await options.discard?.(media.segment);
+    throw error;
+  }
+  return media;
+}
+
+async function readAtMost(source: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (size > limit) throw InvalidRequestError.of('media', [], `$.media: may be at most ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** X refuses a parameter given twice rather than picking one. */
+function setField(fields: Record<string, string>, name: string, value: unknown): void {
+  if (Array.isArray(value) || fields[name] !== undefined) {
+    throw InvalidRequestError.of(name, [], `Duplicate parameters are not allowed: the \`${name}\` parameter`);
+  }
+  fields[name] = String(value);
+}

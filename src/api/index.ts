@@ -9,6 +9,11 @@ import uploadAppend from './2/media/upload/append.js';
 import uploadFinalize from './2/media/upload/finalize.js';
 import uploadInitialize from './2/media/upload/initialize.js';
 import uploadStatus from './2/media/upload/status.js';
+import subtitlesCreate from './2/media/subtitles/create.js';
+import subtitlesDelete from './2/media/subtitles/delete.js';
+import v1MetadataCreate from './1.1/media/metadata/create.js';
+import v1Upload from './1.1/media/upload.js';
+import v1UploadStatus from './1.1/media/upload-status.js';
 
 /** Every API method xmedia serves; one file each, named after its path. */
 export const ENDPOINTS: readonly Endpoint[] = [
@@ -22,4 +27,9 @@ export const ENDPOINTS: readonly Endpoint[] = [
   uploadAppend,
   uploadFinalize,
   uploadStatus,
+  subtitlesCreate,
+  subtitlesDelete,
+  v1Upload,
+  v1UploadStatus,
+  v1MetadataCreate,
 ];

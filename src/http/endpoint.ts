@@ -14,6 +14,8 @@ export interface Endpoint {
   readonly rateLimit?: RateLimitedEndpoint;
   /** Largest body accepted, in bytes; larger bodies get 413. */
   readonly bodyLimit?: number;
+  /** Whose error shapes the route answers in: X's v2 problems (the default) or v1.1's `{errors:[{code,message}]}`. */
+  readonly dialect?: WireDialect;
   readonly handler: (call: EndpointCall) => Promise<EndpointResult | void>;
 }
 
@@ -30,6 +32,8 @@ export interface EndpointResult {
   readonly status?: number;
   readonly body: unknown;
 }
+
+export type WireDialect = 'v2' | 'v1.1';
 
 export function defineEndpoint(endpoint: Endpoint): Endpoint {
   return endpoint;

@@ -8,7 +8,9 @@ import {
   PROBLEMS,
   ProblemError,
 } from '../wire/problems.js';
+import { invalidRequestToV1, problemToV1 } from '../wire/v1.js';
 import { describeValue } from '../wire/validation.js';
+import type { WireDialect } from './endpoint.js';
 
 /** Parameter names for domain fields outside the metadata shapes (which name `mediaId` themselves). */
 const PARAMETER_NAMES: Readonly<Record<DomainError['field'], string>> = {
@@ -30,36 +32,34 @@ export function domainToInvalidRequest(error: DomainError, parameterName = PARAM
 }
 
 /**
- * The one place errors become responses. Every 4xx has SPEC.md's bytes; anything unexpected is logged and
- * answered with a 500 problem that reveals nothing.
+ * The one place errors become responses. Every 4xx has SPEC.md's bytes (or v1.1's shape on v1.1 routes);
+ * anything unexpected is logged and answered with a 500 that reveals nothing.
  */
 export function createErrorHandler(ctx: AppContext) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
-    if (error instanceof DomainError) error = domainToInvalidRequest(error);
-    if (error instanceof InvalidRequestError) {
-      void reply.code(400).type(JSON_CONTENT_TYPE).send(ctx.problems.invalidRequest(error.errors));
-      return;
+    const known = toKnownError(error);
+    if (!known) request.log.error({ err: error }, 'unhandled error');
+    const answer = known ?? new ProblemError(PROBLEMS.INTERNAL);
+    if ((request.routeOptions.config as { dialect?: WireDialect }).dialect === 'v1.1') {
+      const v1 = answer instanceof InvalidRequestError ? invalidRequestToV1(answer) : problemToV1(answer);
+      void reply.code(v1.status).type(JSON_CONTENT_TYPE).send(v1.body);
+    } else if (answer instanceof InvalidRequestError) {
+      void reply.code(400).type(JSON_CONTENT_TYPE).send(ctx.problems.invalidRequest(answer.errors));
+    } else {
+      sendProblem(ctx, reply, answer);
     }
-    if (error instanceof ProblemError) {
-      sendProblem(ctx, reply, error);
-      return;
-    }
-    const status = (error as FastifyError).statusCode;
-    if (status === 413) {
-      sendProblem(ctx, reply, new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE));
-      return;
-    }
-    if (status !== undefined && status >= 400 && status < 500) {
-      // Framework-level refusals (bad content length, malformed multipart, ...): an invalid request.
-      void reply
-        .code(400)
-        .type(JSON_CONTENT_TYPE)
-        .send(ctx.problems.invalidRequest([{ parameters: {}, message: error.message }]));
-      return;
-    }
-    request.log.error({ err: error }, 'unhandled error');
-    sendProblem(ctx, reply, new ProblemError(PROBLEMS.INTERNAL));
   };
+}
+
+/** The error as one of xmedia's answers, or undefined when it is a bug. */
+function toKnownError(error: FastifyError | Error): InvalidRequestError | ProblemError | undefined {
+  if (error instanceof DomainError) return domainToInvalidRequest(error);
+  if (error instanceof InvalidRequestError || error instanceof ProblemError) return error;
+  const status = (error as FastifyError).statusCode;
+  if (status === 413) return new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE);
+  // Framework-level refusals (bad content length, malformed multipart, ...): an invalid request.
+  if (status !== undefined && status >= 400 && status < 500) return new InvalidRequestError([{ parameters: {}, message: error.message }]);
+  return undefined;
 }
 
 export function sendProblem(ctx: AppContext, reply: FastifyReply, error: ProblemError): void {

@@ -63,6 +63,7 @@ function registerEndpoint(app: FastifyInstance, ctx: AppContext, endpoint: Endpo
     method: endpoint.method,
     url: endpoint.url,
     bodyLimit: endpoint.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    config: { dialect: endpoint.dialect ?? 'v2' },
     // Auth and rate limit run before the body is read: an unauthorized 10 MB body is never parsed.
     onRequest: endpoint.auth.context === 'none' ? undefined : async (request, reply) => guard(ctx, endpoint, request, reply),
     handler: async (request, reply) => {

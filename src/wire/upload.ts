@@ -90,23 +90,31 @@ export function withOwnerList(fields: Readonly<Record<string, string>>): Record<
   return out;
 }
 
-/** X's MediaSegments: an integer 0–999, or the same as a string of digits (forms, and some JSON clients). */
-const SegmentIndexSchema = Type.Union([
-  Type.Integer({ minimum: 0, maximum: MAX_SEGMENT_INDEX }),
-  Type.String({ pattern: '^[0-9]{1,3}$' }),
-]);
-
-const validateAppendJson = compileValidator(Type.Object({ media: Type.String(), segment_index: SegmentIndexSchema }));
-const validateSegmentIndex = compileValidator(Type.Object({ segment_index: SegmentIndexSchema }));
+const validateAppendJson = compileValidator(Type.Object({ media: Type.String(), segment_index: Type.Unknown() }));
 
 /** `POST /2/media/upload/{id}/append` as JSON: `{media: base64, segment_index}` (the xdk). */
 export function appendFromJson(body: unknown): { bytes: Buffer; segmentIndex: number } {
   const request = validateAppendJson(body);
-  return { bytes: decodeBase64('media', request.media), segmentIndex: Number(request.segment_index) };
+  const segmentIndex = segmentIndexFrom(request);
+  return { bytes: decodeBase64('media', request.media), segmentIndex };
 }
 
+/**
+ * X's MediaSegments: an integer 0–999, or the same as a string of digits (forms, and some JSON clients).
+ * Checked by hand: a schema union would report only its first branch's complaint.
+ */
 export function segmentIndexFrom(fields: Readonly<Record<string, unknown>>): number {
-  return Number(validateSegmentIndex(fields).segment_index);
+  const value = fields.segment_index;
+  if (value === undefined) throw InvalidRequestError.of('segment_index', [], '$.segment_index: is missing but it is required');
+  const index = typeof value === 'string' && /^[0-9]{1,3}$/.test(value) ? Number(value) : value;
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > MAX_SEGMENT_INDEX) {
+    throw InvalidRequestError.of(
+      'segment_index',
+      [describeValue(value)],
+      `$.segment_index: must be an integer from 0 to ${MAX_SEGMENT_INDEX}`,
+    );
+  }
+  return index;
 }
 
 /** A media id given as a form field (legacy commands, v1.1), checked like X's body fields. */
@@ -128,8 +136,9 @@ export function decodeBase64(name: string, text: string): Buffer {
   return Buffer.from(compact, 'base64');
 }
 
+/** Whole seconds left, rounded up: a fresh upload reports X's 86400, not 86399. */
 export function expiresAfterSecs(media: MediaRecord, nowMs: number): number {
-  return Math.max(0, Math.floor((media.expiresAtMs - nowMs) / 1000));
+  return Math.max(0, Math.ceil((media.expiresAtMs - nowMs) / 1000));
 }
 
 /**

@@ -18,6 +18,8 @@ export interface TestServer {
   appToken(): Promise<string>;
   userId(username: string): Promise<string>;
   close(): Promise<void>;
+  /** Stops the server but keeps its data directory (another server shares or reopens it). */
+  closeKeepingData(): Promise<void>;
 }
 
 export function tempDir(prefix = 'xmedia-test-'): string {
@@ -37,6 +39,10 @@ export async function startServer(env: Record<string, string> = {}, dataDir = te
   const app = await buildServer(ctx);
   await app.listen({ host: config.host, port: 0 });
   const { port } = app.server.address() as AddressInfo;
+  const closeKeepingData = async (): Promise<void> => {
+    await app.close();
+    await closeContext(ctx);
+  };
   return {
     url: `http://127.0.0.1:${port}`,
     ctx,
@@ -53,9 +59,9 @@ export async function startServer(env: Record<string, string> = {}, dataDir = te
       return (await ctx.credentials.ensureUser(username)).id;
     },
     async close() {
-      await app.close();
-      await closeContext(ctx);
+      await closeKeepingData();
       rmSync(dataDir, { recursive: true, force: true });
     },
+    closeKeepingData,
   };
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { get, postJson, request, type HttpResult } from './helpers/http.js';
+import { assertInvalid } from './helpers/assertions.js';
+import { get, postJson, request } from './helpers/http.js';
 import { gif, jpeg, png } from './helpers/images.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { ChunkedUploader } from './helpers/upload.js';
@@ -11,17 +12,6 @@ const MB = 1024 * 1024;
 
 /** Processing fast enough to watch every state within a test. */
 const PROCESSING = { XMEDIA_PROCESSING_PENDING_MS: '300', XMEDIA_PROCESSING_MS: '900' };
-
-export function assertInvalid(result: HttpResult, parameter: string | undefined, message?: RegExp): void {
-  assert.equal(result.status, 400, result.text);
-  assert.equal(result.headers.get('content-type'), 'application/json; charset=utf-8');
-  assert.equal(result.json.title, 'Invalid Request');
-  assert.equal(result.json.type, 'https://api.twitter.com/2/problems/invalid-request');
-  assert.equal(result.json.detail, 'One or more parameters to your request was invalid.');
-  assert.equal(result.json.errors.length, 1);
-  if (parameter !== undefined) assert.deepEqual(Object.keys(result.json.errors[0].parameters), [parameter], result.text);
-  if (message !== undefined) assert.match(result.json.errors[0].message, message);
-}
 
 describe('chunked upload (initialize, append, finalize, STATUS)', () => {
   let server: TestServer;

@@ -1,6 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { InitializeUpload } from '../domain/upload-service.js';
-import { isVideo, MAX_ADDITIONAL_OWNERS, MAX_SEGMENT_INDEX, MEDIA_CATEGORIES, MEDIA_ID_PATTERN, mediaKeyOf } from '../domain/media.js';
+import {
+  isVideo,
+  MAX_ADDITIONAL_OWNERS,
+  MAX_SEGMENT_INDEX,
+  MEDIA_CATEGORIES,
+  MEDIA_ID_PATTERN,
+  mediaKeyOf,
+  type MediaCategory,
+} from '../domain/media.js';
 import { processingView, type ProcessingView } from '../domain/processing.js';
 import type { MediaRecord } from '../storage/records.js';
 import { InvalidRequestError } from './problems.js';
@@ -11,7 +19,8 @@ import { compileValidator, describeValue } from './validation.js';
 
 export const UserIdSchema = Type.String({ pattern: '^[0-9]{1,19}$' });
 export const AdditionalOwnersSchema = Type.Array(UserIdSchema, { maxItems: MAX_ADDITIONAL_OWNERS });
-export const MediaCategorySchema = Type.Union(MEDIA_CATEGORIES.map((c) => Type.Literal(c)));
+/** An enum rather than a union of literals, so that a wrong value is reported with the list of right ones. */
+export const MediaCategorySchema = Type.Unsafe<MediaCategory>({ type: 'string', enum: [...MEDIA_CATEGORIES] });
 
 export const OneShotJsonSchema = Type.Object({
   media: Type.String(),
@@ -73,7 +82,7 @@ export function initializeFromJson(body: unknown): InitializeUpload {
 }
 
 export function initializeFromFields(fields: Readonly<Record<string, string>>): InitializeUpload {
-  const request = validateInitializeFields(withOwnerList(fields));
+  const request = validateInitializeFields(formFields(fields));
   return {
     mediaType: request.media_type,
     totalBytes: Number(request.total_bytes),
@@ -83,10 +92,18 @@ export function initializeFromFields(fields: Readonly<Record<string, string>>): 
   };
 }
 
-/** Forms carry `additional_owners` as one comma-separated value (X's v1.1 INIT and one-shot). */
-export function withOwnerList(fields: Readonly<Record<string, string>>): Record<string, unknown> {
+/**
+ * Form fields as the JSON shapes spell them: `additional_owners` is one comma-separated value (X's v1.1 INIT
+ * and one-shot), and v1.1 clients name categories in CamelCase (twitter-api-v2 sends `TweetVideo`), which
+ * X's v1.1 takes as `tweet_video`.
+ */
+export function formFields(fields: Readonly<Record<string, string>>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...fields };
   if (fields.additional_owners !== undefined) out.additional_owners = fields.additional_owners.split(',').filter((v) => v !== '');
+  const category = fields.media_category;
+  if (category !== undefined && /^[A-Z][A-Za-z]*$/.test(category)) {
+    out.media_category = category.replace(/(?<=[a-z])(?=[A-Z])/g, '_').toLowerCase();
+  }
   return out;
 }
 

@@ -15,7 +15,7 @@ import {
   mediaIdField,
   validateOneShotFields,
   validateOneShotJson,
-  withOwnerList,
+  formFields,
 } from '../../wire/upload.js';
 import { appendBytes, appendFromForm, namingMediaId } from './upload-commands.js';
 import { isForm, readUploadForm } from './upload-form.js';
@@ -54,7 +54,7 @@ export async function runUploadCommand(
     switch (command) {
       case undefined: {
         if (media?.kind !== 'bytes') throw InvalidRequestError.of('media', [], '$.media: is missing but it is required');
-        const text = validateOneShotFields(withOwnerList({ ...(defaults.mediaCategory && { media_category: defaults.mediaCategory }), ...fields }));
+        const text = validateOneShotFields(formFields({ ...(defaults.mediaCategory && { media_category: defaults.mediaCategory }), ...fields }));
         return oneShot(ctx, caller, media.bytes, text);
       }
       case 'INIT':

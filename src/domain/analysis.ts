@@ -1,5 +1,4 @@
 import { fileTypeFromBuffer } from 'file-type';
-import { ALL_FORMATS, CustomSource, Input } from 'mediabunny';
 import { DomainError } from './errors.js';
 import { isVideo, MB, PROCESSING_LIMITS, type MediaKind } from './media.js';
 import { canonicalMimeType, sniffImage } from './sniff.js';
@@ -79,6 +78,8 @@ async function analyzeVideo(source: ByteSource, kind: MediaKind, declaredType: s
 
 /** Duration and display size, read by mediabunny through ranged reads (the file is never loaded whole). */
 async function readContainer(source: ByteSource): Promise<{ width: number; height: number; durationMs: number } | undefined> {
+  // Loaded on the first video: ~10 MB of resident memory that servers handling only images never pay.
+  const { ALL_FORMATS, CustomSource, Input } = await import('mediabunny');
   const input = new Input({
     formats: ALL_FORMATS,
     source: new CustomSource({

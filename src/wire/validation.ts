@@ -72,8 +72,17 @@ export function jsonType(value: unknown): string {
 
 /** The offending value as X echoes it in `parameters`: strings as they are, anything else as JSON. */
 export function describeValue(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : toJsonOrType(value);
   return text.length > 1024 ? `${text.slice(0, 1024)}…` : text;
+}
+
+/** JSON.stringify recurses: a body nested thousands deep overflows its stack. Such a value is named by its type. */
+function toJsonOrType(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return jsonType(value);
+  }
 }
 
 function valueAt(root: unknown, segments: readonly string[]): unknown {

@@ -1,7 +1,10 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { DomainError } from '../domain/errors.js';
 import {
+  BODY_MESSAGES,
   InvalidRequestError,
   JSON_CONTENT_TYPE,
   PROBLEM_CONTENT_TYPE,
@@ -63,4 +66,32 @@ export function sendProblem(ctx: AppContext, reply: FastifyReply, error: Problem
     .code(error.statusCode)
     .type(PROBLEM_CONTENT_TYPE)
     .send(ctx.problems.problem(error.problem, error.detailOverride));
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (headers over the size limit, bytes that are
+ * not HTTP, a request too slow to arrive), answered in SPEC.md's shapes instead of Fastify's own body.
+ * Like Node's and Fastify's default handlers, it writes the response and closes the connection.
+ */
+export function createClientErrorHandler(ctx: AppContext) {
+  return (error: NodeJS.ErrnoException, socket: Socket): void => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    let status = 400;
+    let contentType = JSON_CONTENT_TYPE;
+    let body = ctx.problems.invalidRequest([{ parameters: {}, message: BODY_MESSAGES.NOT_HTTP }]);
+    const problem =
+      error.code === 'HPE_HEADER_OVERFLOW' ? PROBLEMS.HEADERS_TOO_LARGE : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? PROBLEMS.REQUEST_TIMEOUT : undefined;
+    if (problem) {
+      status = problem.status;
+      contentType = PROBLEM_CONTENT_TYPE;
+      body = ctx.problems.problem(problem);
+    }
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${body.length}\r\nContent-Type: ${contentType}\r\nConnection: close\r\n\r\n`,
+      );
+      socket.write(body);
+    }
+    socket.destroy(error);
+  };
 }

@@ -8,7 +8,7 @@ import { JSON_CONTENT_TYPE, jsonBuffer, PROBLEMS, ProblemError } from '../wire/p
 import { rateLimitHeaders } from '../wire/rate-limit-headers.js';
 import { registerBodyParsers } from './body-parsers.js';
 import type { Endpoint } from './endpoint.js';
-import { createErrorHandler, sendProblem } from './errors.js';
+import { createClientErrorHandler, createErrorHandler, sendProblem } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,6 +32,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     onConstructorPoisoning: 'remove',
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    clientErrorHandler: createClientErrorHandler(ctx),
     // A URL that cannot be decoded is a client error in X's shape, never a crash.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       void reply

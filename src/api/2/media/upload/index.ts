@@ -51,14 +51,21 @@ function readJson(request: FastifyRequest): OneShotFields {
 async function readMultipart(request: FastifyRequest): Promise<OneShotFields> {
   const text: Record<string, unknown> = {};
   let media: Buffer | undefined;
-  for await (const part of request.parts({ limits: { fileSize: SIZE_LIMITS.gif } })) {
-    if (part.type === 'file') {
-      media = await part.toBuffer();
-    } else if (part.fieldname === 'additional_owners') {
-      text.additional_owners = String(part.value).split(',').filter((v) => v !== '');
-    } else {
-      text[part.fieldname] = part.value;
+  try {
+    for await (const part of request.parts({ limits: { fileSize: SIZE_LIMITS.gif } })) {
+      if (part.type === 'file') {
+        media = await part.toBuffer();
+      } else if (part.fieldname === 'additional_owners') {
+        text.additional_owners = String(part.value).split(',').filter((v) => v !== '');
+      } else {
+        text[part.fieldname] = part.value;
+      }
     }
+  } catch (error) {
+    // The multipart plugin's own errors carry their status (413 for limits); the parser's do not, and
+    // a body it cannot parse is the client's mistake, not ours.
+    if ((error as { statusCode?: number }).statusCode !== undefined) throw error;
+    throw InvalidRequestError.of(undefined, [], `The multipart body is not valid: ${(error as Error).message}`);
   }
   if (media === undefined) throw InvalidRequestError.of('media', [], '$.media: is missing but it is required');
   const fields = validateOneShotFields(text);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { seedRequestBody } from '../src/bootstrap.js';
+import { invalidRequestText } from './helpers/assertions.js';
 import { postJson, type HttpResult } from './helpers/http.js';
 import { png, uploadImage } from './helpers/images.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -143,6 +144,36 @@ describe('POST /2/media/metadata/create', () => {
     const unknown = await postJson(url, token, { media_id: '9'.repeat(19) });
     assertInvalid(unknown, 'media_id');
     assert.deepEqual(unknown.json.errors[0].parameters, { media_id: ['9'.repeat(19)] });
+  });
+
+  it('answers each invalid body with X’s exact bytes', async () => {
+    const id = await newImage();
+    const cases: [unknown, Record<string, string[]>, string][] = [
+      [{}, { media_id: [] }, '$.media_id: is missing but it is required'],
+      [{ media_id: 123 }, { media_id: ['123'] }, '$.media_id: integer found, string expected'],
+      [{ media_id: null }, { media_id: ['null'] }, '$.media_id: null found, string expected'],
+      [{ media_id: '1'.repeat(20) }, { media_id: ['1'.repeat(20)] }, '$.media_id: does not match the regex pattern ^[0-9]{1,19}$'],
+      [{ media_id: '9'.repeat(19) }, { media_id: ['9'.repeat(19)] }, `Media id ${'9'.repeat(19)} was not found.`],
+      [{ media_id: id, alt_text: {} }, { 'alt_text.text': [] }, '$.alt_text.text: is missing but it is required'],
+      [{ media_id: id, alt_text: 'cat' }, { alt_text: ['cat'] }, '$.alt_text: string found, object expected'],
+      [{ media_id: id, alt_text: { text: 'x'.repeat(1001) } }, { 'alt_text.text': ['x'.repeat(1001)] }, '$.alt_text.text: may only be 1000 characters long'],
+      // Long values are echoed cut short, never inside a surrogate pair.
+      [{ media_id: id, alt_text: { text: '😀'.repeat(1001) } }, { 'alt_text.text': [`${'😀'.repeat(512)}…`] }, '$.alt_text.text: may only be 1000 characters long'],
+      [{ media_id: id, alt_text: { text: `a${'😀'.repeat(1001)}` } }, { 'alt_text.text': [`a${'😀'.repeat(511)}…`] }, '$.alt_text.text: may only be 1000 characters long'],
+      [{ media_id: id, allow_download_status: { allow_download: 'yes' } }, { 'allow_download_status.allow_download': ['yes'] }, '$.allow_download_status.allow_download: string found, boolean expected'],
+      [{ media_id: id, found_media_origin: { provider: 'x'.repeat(9) } }, { 'found_media_origin.provider': ['x'.repeat(9)] }, '$.found_media_origin.provider: may only be 8 characters long'],
+      [{ media_id: id, found_media_origin: { id: 'y'.repeat(25) } }, { 'found_media_origin.id': ['y'.repeat(25)] }, '$.found_media_origin.id: may only be 24 characters long'],
+      [{ media_id: id, sticker_info: { stickers: [] } }, { 'sticker_info.stickers': ['[]'] }, '$.sticker_info.stickers: there must be a minimum of 1 items in the array'],
+      [{ media_id: id, sticker_info: { stickers: Array(26).fill({}) } }, { 'sticker_info.stickers': [JSON.stringify(Array(26).fill({}))] }, '$.sticker_info.stickers: there must be a maximum of 25 items in the array'],
+      [{ media_id: id, sticker_info: { stickers: [{ transform_a: '1' }] } }, { 'sticker_info.stickers.0.transform_a': ['1'] }, '$.sticker_info.stickers.0.transform_a: string found, number expected'],
+      [{ media_id: id, upload_source: {} }, { 'upload_source.text': [] }, '$.upload_source.text: is missing but it is required'],
+    ];
+    for (const [body, parameters, message] of cases) {
+      const result = await postJson(url, token, body);
+      assert.equal(result.status, 400, result.text);
+      assert.equal(result.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.equal(result.text, invalidRequestText(parameters, message));
+    }
   });
 
   it('never reveals whether someone else’s media exists', async () => {

@@ -3,7 +3,7 @@ import type { AppRecord, MediaRecord, TokenRecord, UserRecord } from './records.
 
 /**
  * The one storage interface. Routes and domain code see only this; each backend (SQLite embedded,
- * PostgreSQL for scale-out) implements it and passes the same contract suite (test/storage.contract.ts).
+ * PostgreSQL for scale-out) implements it and passes the same contract suite (test/storage/contract.ts).
  *
  * Readers never change anything. Transactors change rows; each method is one transaction, and its promise
  * resolves only after the change is durable (it survives kill -9 and power loss).

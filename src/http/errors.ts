@@ -76,16 +76,11 @@ export function sendProblem(ctx: AppContext, reply: FastifyReply, error: Problem
 export function createClientErrorHandler(ctx: AppContext) {
   return (error: NodeJS.ErrnoException, socket: Socket): void => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    let status = 400;
-    let contentType = JSON_CONTENT_TYPE;
-    let body = ctx.problems.invalidRequest([{ parameters: {}, message: BODY_MESSAGES.NOT_HTTP }]);
     const problem =
       error.code === 'HPE_HEADER_OVERFLOW' ? PROBLEMS.HEADERS_TOO_LARGE : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? PROBLEMS.REQUEST_TIMEOUT : undefined;
-    if (problem) {
-      status = problem.status;
-      contentType = PROBLEM_CONTENT_TYPE;
-      body = ctx.problems.problem(problem);
-    }
+    const [status, contentType, body] = problem
+      ? [problem.status, PROBLEM_CONTENT_TYPE, ctx.problems.problem(problem)]
+      : [400, JSON_CONTENT_TYPE, ctx.problems.invalidRequest([{ parameters: {}, message: BODY_MESSAGES.NOT_HTTP }])];
     if (socket.writable) {
       socket.write(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${body.length}\r\nContent-Type: ${contentType}\r\nConnection: close\r\n\r\n`,

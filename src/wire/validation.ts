@@ -70,6 +70,9 @@ export function jsonType(value: unknown): string {
   return typeof value;
 }
 
+/** Echoed values are cut after this many UTF-16 code units. */
+const ECHO_LIMIT = 1024;
+
 /** The offending value as X echoes it in `parameters`: strings as they are, anything else as JSON. */
 export function describeValue(value: unknown): string {
   const text = typeof value === 'string' ? value : toJsonOrType(value);
@@ -79,9 +82,6 @@ export function describeValue(value: unknown): string {
   const end = lastKept >= 0xd800 && lastKept <= 0xdbff ? ECHO_LIMIT - 1 : ECHO_LIMIT;
   return `${text.slice(0, end)}…`;
 }
-
-/** Echoed values are cut after this many UTF-16 code units. */
-const ECHO_LIMIT = 1024;
 
 /** JSON.stringify recurses: a body nested thousands deep overflows its stack. Such a value is named by its type. */
 function toJsonOrType(value: unknown): string {

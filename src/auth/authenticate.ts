@@ -14,9 +14,8 @@ import { KNOWN_SCOPES, type AuthRequirement, type Principal, type UserPrincipal 
 import type { SecretBox } from './secret-box.js';
 import { safeEqual, sha256Hex } from './secrets.js';
 
-/** The parts of an HTTP request that authentication reads. */
-export interface AuthRequest {
-  readonly authorization: string | undefined;
+/** What an OAuth 1.0a signature covers, read from the HTTP request only when the request is OAuth 1.0a. */
+export interface SignedRequest {
   readonly method: string;
   /** Path and query exactly as received. */
   readonly url: string;
@@ -51,13 +50,12 @@ export class Authenticator {
     this.extraOrigins = [config.publicUrl, ...(config.oauth.oauth1AcceptXUrls ? X_ORIGINS : [])].map(normalizeOrigin);
   }
 
-  async authenticate(request: AuthRequest, nowMs: number): Promise<Principal> {
-    const header = request.authorization;
+  async authenticate(header: string | undefined, nowMs: number, signedRequest: () => SignedRequest): Promise<Principal> {
     if (header === undefined) throw unauthorized();
     const space = header.indexOf(' ');
     const scheme = (space === -1 ? header : header.slice(0, space)).toLowerCase();
     if (scheme === 'bearer') return this.bearer(header.slice(space + 1).trim(), nowMs);
-    if (scheme === 'oauth') return this.oauth1(header, request, nowMs);
+    if (scheme === 'oauth') return this.oauth1(header, signedRequest(), nowMs);
     throw unauthorized();
   }
 
@@ -76,7 +74,7 @@ export class Authenticator {
    * timestamp within the window; a nonce never seen before for these credentials and timestamp. The base URI
    * may be the one this server was reached at, its public URL, or (a setting, on by default) X's own.
    */
-  private async oauth1(header: string, request: AuthRequest, nowMs: number): Promise<UserPrincipal> {
+  private async oauth1(header: string, request: SignedRequest, nowMs: number): Promise<UserPrincipal> {
     if (header.length > 4096) throw unauthorized();
     const oauth = parseOAuthHeader(header);
     const consumerKey = oauth?.get('oauth_consumer_key');

@@ -26,6 +26,14 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     logger: {
       level: ctx.config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: {
+        req: (request: FastifyRequest) => ({
+          method: request.method,
+          url: withoutSecrets(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+        }),
+      },
     },
     logController: new LogController({ disableRequestLogging: !ctx.config.accessLog }),
     bodyLimit: DEFAULT_BODY_LIMIT,
@@ -60,9 +68,15 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   return app;
 }
 
+/** Query parameters that may carry credentials (invalidate_token takes `access_token` in the query). */
+const SECRET_QUERY_PARAMETER = /([?&](?:access_token|token|refresh_token|code|code_verifier|client_secret|password)=)[^&]*/gi;
+
+function withoutSecrets(url: string): string {
+  return url.replace(SECRET_QUERY_PARAMETER, '$1[redacted]');
+}
+
 function registerEndpoint(app: FastifyInstance, ctx: AppContext, endpoint: Endpoint): void {
   const guarded = endpoint.auth.context !== 'none';
-  const defaultErrorHandler = createErrorHandler(ctx);
   app.route({
     method: endpoint.method,
     url: endpoint.url,
@@ -75,13 +89,7 @@ function registerEndpoint(app: FastifyInstance, ctx: AppContext, endpoint: Endpo
           if (!signsFormBody(request)) await guard(ctx, endpoint, request, reply);
         }
       : undefined,
-    errorHandler: endpoint.formatError
-      ? (error, request, reply) => {
-          const result = endpoint.formatError!(error);
-          if (result === undefined) return defaultErrorHandler(error, request, reply);
-          void send(reply, result);
-        }
-      : undefined,
+    errorHandler: endpoint.formatError && routeErrorHandler(ctx, endpoint.formatError),
     handler: async (request, reply) => {
       if (guarded && request.principal === null) await guard(ctx, endpoint, request, reply);
       const result = await endpoint.handler({ ctx, request, reply, principal: request.principal });
@@ -89,6 +97,16 @@ function registerEndpoint(app: FastifyInstance, ctx: AppContext, endpoint: Endpo
       return send(reply, result);
     },
   });
+}
+
+/** Errors in the endpoint's own shape where it has one, in X's otherwise. */
+function routeErrorHandler(ctx: AppContext, formatError: NonNullable<Endpoint['formatError']>) {
+  const shared = createErrorHandler(ctx);
+  return (error: Error, request: FastifyRequest, reply: FastifyReply): void => {
+    const result = formatError(error);
+    if (result === undefined) shared(error, request, reply);
+    else void send(reply, result);
+  };
 }
 
 function send(reply: FastifyReply, result: EndpointResult): FastifyReply {
@@ -125,16 +143,12 @@ async function guard(
   reply: FastifyReply,
 ): Promise<void> {
   const now = ctx.now();
-  const principal = await ctx.authenticator.authenticate(
-    {
-      authorization: request.headers.authorization,
-      method: request.method,
-      url: request.url,
-      origin: `${request.protocol}://${request.host}`,
-      form: formParameters(request),
-    },
-    now,
-  );
+  const principal = await ctx.authenticator.authenticate(request.headers.authorization, now, () => ({
+    method: request.method,
+    url: request.url,
+    origin: `${request.protocol}://${request.host}`,
+    form: formParameters(request),
+  }));
   if (endpoint.rateLimit && ctx.rateLimiter.enabled) {
     const outcome = await ctx.rateLimiter.check(endpoint.rateLimit, principal, now);
     reply.headers(rateLimitHeaders(outcome));

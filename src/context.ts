@@ -1,12 +1,12 @@
 import { Authenticator } from './auth/authenticate.js';
 import { Credentials } from './auth/credentials.js';
-import type { Config } from './config.js';
-import { SnowflakeIds } from './domain/ids.js';
-import { MediaService } from './domain/media-service.js';
 import { deriveKeys, loadMasterSecret, type DerivedKeys } from './auth/keys.js';
 import { ConsentSessions } from './auth/oauth2/consent-session.js';
 import { OAuth2Grants } from './auth/oauth2/grants.js';
 import { SecretBox } from './auth/secret-box.js';
+import type { Config } from './config.js';
+import { SnowflakeIds } from './domain/ids.js';
+import { MediaService } from './domain/media-service.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './ratelimit/limiter.js';
 import { RateLimiter } from './ratelimit/rate-limiter.js';
 import { Throttle } from './ratelimit/throttle.js';
@@ -30,8 +30,6 @@ export interface AppContext {
   readonly rateLimiter: RateLimiter;
   /** Brakes on sign-in and token-endpoint guessing. */
   readonly throttle: Throttle;
-  /** Authorization codes, OAuth 1.0a nonces: short-lived state shared by all instances. */
-  readonly ephemeral: EphemeralStore;
   readonly keys: DerivedKeys;
   readonly oauth2: { readonly grants: OAuth2Grants; readonly sessions: ConsentSessions };
   readonly media: MediaService;
@@ -46,6 +44,7 @@ export function createContext(config: Config): AppContext {
   const now = Date.now;
   const keys = deriveKeys(loadMasterSecret(config));
   const box = new SecretBox(keys.secrets);
+  // Codes and nonces: process memory while embedded; a Redis EphemeralStore when instances share state.
   const ephemeral: EphemeralStore = new MemoryEphemeralStore();
   const counters: RateLimitStore = new MemoryRateLimitStore();
   return {
@@ -57,7 +56,6 @@ export function createContext(config: Config): AppContext {
     credentials: new Credentials(store, ids, box, now),
     rateLimiter: new RateLimiter(config.rateLimits, counters),
     throttle: new Throttle(counters),
-    ephemeral,
     keys,
     oauth2: {
       grants: new OAuth2Grants(store, ephemeral, config.oauth, now),

@@ -36,7 +36,6 @@ export interface AuthReader {
   findUserByName(username: string): Promise<UserRecord | undefined>;
   findUserById(id: string): Promise<UserRecord | undefined>;
   findAppByName(name: string): Promise<AppRecord | undefined>;
-  findAppById(id: string): Promise<AppRecord | undefined>;
   findAppByClientId(clientId: string): Promise<AppRecord | undefined>;
   findAppByConsumerKey(consumerKey: string): Promise<AppRecord | undefined>;
   countUsers(): Promise<number>;

@@ -6,7 +6,7 @@ import { errorPage, PAGE_HEADERS } from '../../wire/consent-page.js';
 import { PROBLEMS, ProblemError } from '../../wire/problems.js';
 
 /** X serves the consent page at both paths. */
-export const AUTHORIZE_PATHS = ['/i/oauth2/authorize', '/2/oauth2/authorize'] as const;
+const AUTHORIZE_PATHS = ['/i/oauth2/authorize', '/2/oauth2/authorize'] as const;
 
 export function atAuthorizePaths(endpoint: Omit<Endpoint, 'url'>): Endpoint[] {
   return AUTHORIZE_PATHS.map((url) => ({ ...endpoint, url }));

@@ -181,11 +181,6 @@ export class SqliteStore implements Store {
     return row && toApp(row);
   }
 
-  async findAppById(id: string): Promise<AppRecord | undefined> {
-    const row = this.stmt.findAppById.get(id) as AppRow | undefined;
-    return row && toApp(row);
-  }
-
   async findAppByClientId(clientId: string): Promise<AppRecord | undefined> {
     const row = this.stmt.findAppByClientId.get(clientId) as AppRow | undefined;
     return row && toApp(row);
@@ -405,7 +400,6 @@ function prepareStatements(db: Db) {
     findUserByName: p('SELECT * FROM users WHERE username = ?'),
     findUserById: p('SELECT * FROM users WHERE id = ?'),
     findAppByName: p('SELECT * FROM apps WHERE name = ?'),
-    findAppById: p('SELECT * FROM apps WHERE id = ?'),
     findAppByClientId: p('SELECT * FROM apps WHERE client_id = ?'),
     findAppByConsumerKey: p('SELECT * FROM apps WHERE consumer_key = ?'),
     countUsers: p('SELECT count(*) AS n FROM users'),

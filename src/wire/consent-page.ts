@@ -41,6 +41,7 @@ const STYLE = `
   body { font: 16px/1.5 system-ui, sans-serif; color: #0f1419; background: #f7f9f9; margin: 0; }
   main { max-width: 28rem; margin: 3rem auto; padding: 2rem; background: #fff; border: 1px solid #cfd9de; border-radius: 12px; }
   h1 { font-size: 1.5rem; margin-top: 0; }
+  h2 { font-size: 1.1rem; }
   label { display: block; font-weight: 600; margin-top: 1rem; }
   input { display: block; width: 100%; box-sizing: border-box; font: inherit; padding: .5rem; margin-top: .25rem;
           border: 1px solid #536471; border-radius: 4px; }

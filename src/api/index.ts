@@ -5,6 +5,22 @@ import mediaLookup from './2/media/lookup.js';
 import metadata from './2/media/metadata.js';
 import metadataCreate from './2/media/metadata/create.js';
 import upload from './2/media/upload/index.js';
+import oauth2Revoke from './2/oauth2/revoke.js';
+import oauth2Token from './2/oauth2/token.js';
+import authorize from './i/oauth2/authorize.js';
+import authorizeSubmit from './i/oauth2/authorize-submit.js';
+import invalidateToken from './oauth2/invalidate_token.js';
+import appOnlyToken from './oauth2/token.js';
 
 /** Every API method xmedia serves; one file each, named after its path. */
 export const ENDPOINTS: readonly Endpoint[] = [health, metadataCreate, metadata, upload, mediaLookup, mediaByKey];
+
+/** OAuth 2.0 and app-only token endpoints, and the consent page (docs/AUTH.md). */
+export const AUTH_ENDPOINTS: readonly Endpoint[] = [
+  ...authorize,
+  ...authorizeSubmit,
+  oauth2Token,
+  oauth2Revoke,
+  appOnlyToken,
+  invalidateToken,
+];

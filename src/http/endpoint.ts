@@ -15,6 +15,11 @@ export interface Endpoint {
   /** Largest body accepted, in bytes; larger bodies get 413. */
   readonly bodyLimit?: number;
   readonly handler: (call: EndpointCall) => Promise<EndpointResult | void>;
+  /**
+   * For endpoints outside X's v2 error shape (the OAuth endpoints): the answer to an error thrown anywhere in
+   * the route, body parsing included; undefined leaves it to the shared error handler.
+   */
+  readonly formatError?: (error: unknown) => EndpointResult | undefined;
 }
 
 export interface EndpointCall {
@@ -28,6 +33,7 @@ export interface EndpointCall {
 /** A JSON success body; the handler may instead answer through `reply` itself. */
 export interface EndpointResult {
   readonly status?: number;
+  readonly headers?: Readonly<Record<string, string>>;
   readonly body: unknown;
 }
 

@@ -48,6 +48,8 @@ function app(overrides: Partial<AppRecord> = {}): AppRecord {
     clientId: `client-${ids.next()}`,
     clientSecretHash: null,
     callbackUrls: [],
+    consumerKey: null,
+    consumerSecretSealed: null,
     createdAtMs: Date.now(),
     ...overrides,
   };
@@ -63,6 +65,7 @@ function token(appId: string, userId: string | null, overrides: Partial<TokenRec
     createdAtMs: Date.now(),
     expiresAtMs: null,
     revokedAtMs: null,
+    familyId: null,
     ...overrides,
   };
 }

@@ -30,7 +30,7 @@ describe('xmedia CLI', () => {
     assert.equal(created.code, 0, created.stderr);
     const token = lastLine(created.stdout);
     assert.match(token, /^[A-Za-z0-9_-]{40,}$/);
-    assert.match(created.stderr, /token for user "bob"/);
+    assert.match(created.stderr, /^kind: user$/m, "what was issued goes to stderr, the secret alone to stdout");
     const upload = await uploadImage(server.url, token, png());
     assert.equal(upload.status, 200);
     const metadata = await postJson(`${server.url}/2/media/metadata/create`, token, { media_id: upload.json.data.id, alt_text: { text: 'by bob' } });

@@ -47,6 +47,27 @@ export function printFields(out: CliOutput, json: boolean, fields: Readonly<Reco
   }
 }
 
+/**
+ * Prints newly issued credentials: as one JSON object (`--json`), or for scripts the secret values alone on
+ * stdout, one per line in the order given, so `tail -1` captures the last; the other fields go to stderr.
+ */
+export function printSecrets(
+  out: CliOutput,
+  json: boolean,
+  fields: Readonly<Record<string, unknown>>,
+  secretNames: readonly string[],
+): void {
+  if (json) {
+    out.line(JSON.stringify(fields));
+    return;
+  }
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined || value === null || secretNames.includes(name)) continue;
+    out.note(`${name}: ${Array.isArray(value) ? value.join(' ') : String(value)}`);
+  }
+  for (const name of secretNames) out.line(String(fields[name]));
+}
+
 /** Prints rows as a JSON array (`--json`) or as aligned columns with a header. */
 export function printTable(out: CliOutput, json: boolean, rows: readonly Readonly<Record<string, unknown>>[]): void {
   if (json) {

@@ -8,6 +8,7 @@ import {
   isoTime,
   JSON_OPTION,
   printFields,
+  printSecrets,
   printTable,
   stringOption,
   UsageError,
@@ -46,9 +47,8 @@ export const tokenCreate: CliCommand = {
     }
     const app = await appFor(ctx, stringOption(values, 'app'), out);
     if (appOnly) {
-      out.note(`app-only token for app "${app.name}":`);
       const token = await ctx.credentials.issueAppToken(app);
-      printFields(out, json, { kind: 'app', app: app.name, client_id: app.clientId, token });
+      printSecrets(out, json, { kind: 'app', app: app.name, client_id: app.clientId, token }, ['token']);
       return;
     }
     checkUsername(username!);
@@ -56,29 +56,30 @@ export const tokenCreate: CliCommand = {
     if (oauth1) {
       if (app.consumerKey === null) throw new UsageError(`app "${app.name}" has no consumer key; create one with \`xmedia app create\``);
       const { token, secret } = await ctx.credentials.issueOAuth1Token(user, app);
-      out.note(`OAuth 1.0a credentials for user "${user.username}" (id ${user.id}), app "${app.name}" (consumer key ${app.consumerKey}):`);
-      printFields(out, json, {
-        kind: 'oauth1',
-        user_id: user.id,
-        app: app.name,
-        consumer_key: app.consumerKey,
-        access_token: token,
-        access_token_secret: secret,
-      });
+      printSecrets(
+        out,
+        json,
+        {
+          kind: 'oauth1',
+          user_id: user.id,
+          app: app.name,
+          consumer_key: app.consumerKey,
+          access_token: token,
+          access_token_secret: secret,
+        },
+        ['access_token', 'access_token_secret'],
+      );
       return;
     }
     const scopes = parseScopes(stringOption(values, 'scopes'));
     const ttlMs = parseTtl(stringOption(values, 'expires-in'));
-    out.note(`token for user "${user.username}" (id ${user.id}), app "${app.name}", scopes: ${scopes.join(' ')}`);
     const token = await ctx.credentials.issueUserToken(user, app, scopes, ttlMs);
-    printFields(out, json, {
-      kind: 'user',
-      user_id: user.id,
-      app: app.name,
-      scopes,
-      expires_at: ttlMs === null ? null : isoTime(ctx.now() + ttlMs),
-      token,
-    });
+    printSecrets(
+      out,
+      json,
+      { kind: 'user', user_id: user.id, app: app.name, scopes, expires_at: ttlMs === null ? null : isoTime(ctx.now() + ttlMs), token },
+      ['token'],
+    );
   },
 };
 

@@ -34,10 +34,43 @@ export interface Config {
     readonly enabled: boolean;
     /** Length of the per-user (or per-app for app-only tokens) window; X uses 15 minutes. */
     readonly windowSecs: number;
-    readonly endpoints: Readonly<Record<RateLimitedEndpoint, { readonly perWindow: number; readonly perDay: number }>>;
+    /** Length of the daily windows (per app, per user); 24 hours unless shortened for tests. */
+    readonly daySecs: number;
+    readonly endpoints: Readonly<Record<RateLimitedEndpoint, EndpointLimits>>;
+  };
+  /**
+   * Master secret from which the keys that encrypt OAuth 1.0a secrets and sign consent-page cookies are
+   * derived. Null: the embedded default, a key generated once into `<dataDir>/secret.key` (mode 0600).
+   */
+  readonly secretKey: string | null;
+  readonly oauth: {
+    /** Lifetime of OAuth 2.0 user access tokens; X: 2 hours. */
+    readonly accessTokenTtlSecs: number;
+    readonly refreshTokenTtlSecs: number;
+    /** Lifetime of an authorization code; X: 30 seconds. */
+    readonly authorizationCodeTtlSecs: number;
+    /** How long a sign-in on the consent page lasts. */
+    readonly signInSessionTtlSecs: number;
+    /** Failed sign-ins per account per 15 minutes (ten times as many per client address); 0 = unlimited. */
+    readonly signInFailuresPerWindow: number;
+    /** Failed calls of the token, revoke and invalidate endpoints per client address per minute; 0 = unlimited. */
+    readonly tokenFailuresPerMinute: number;
+    /** How far an OAuth 1.0a `oauth_timestamp` may be from the server's clock, either way. */
+    readonly oauth1TimestampWindowSecs: number;
+    /** Also accept OAuth 1.0a signatures over X's own URL (https://api.x.com/..., https://upload.x.com/...). */
+    readonly oauth1AcceptXUrls: boolean;
   };
   /** Create a dev user, token and sample image on first start with an empty database. */
   readonly devBootstrap: boolean;
+}
+
+export interface EndpointLimits {
+  /** Requests per user (per app for app-only tokens) per window. */
+  readonly perWindow: number;
+  /** Requests per app per day; 0 = no daily cap (and no daily headers). */
+  readonly perDay: number;
+  /** Requests per user per day. */
+  readonly perUserDay: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -72,7 +105,7 @@ export function readConfig(env: Env = process.env): Config {
   const host = str('HOST', '127.0.0.1');
   const port = int('PORT', 3000);
   const dataDir = path.resolve(str('XMEDIA_DATA_DIR', './data'));
-  const endpoints = {} as Record<RateLimitedEndpoint, { perWindow: number; perDay: number }>;
+  const endpoints = {} as Record<RateLimitedEndpoint, EndpointLimits>;
   for (const [endpoint, defaults] of Object.entries(RATE_LIMITED_ENDPOINTS) as [
     RateLimitedEndpoint,
     { perWindow: number; perDay: number },
@@ -99,7 +132,19 @@ export function readConfig(env: Env = process.env): Config {
     rateLimits: {
       enabled: bool('XMEDIA_RATE_LIMITS', true),
       windowSecs: int('XMEDIA_RATE_LIMIT_WINDOW_SECS', 900, 1),
+      daySecs: int('XMEDIA_RATE_LIMIT_DAY_SECS', 86_400, 1),
       endpoints,
+    },
+    secretKey: secretKey(source.XMEDIA_SECRET_KEY),
+    oauth: {
+      accessTokenTtlSecs: int('XMEDIA_ACCESS_TOKEN_TTL_SECS', 7_200, 1),
+      refreshTokenTtlSecs: int('XMEDIA_REFRESH_TOKEN_TTL_SECS', 15_552_000, 1),
+      authorizationCodeTtlSecs: int('XMEDIA_AUTH_CODE_TTL_SECS', 30, 1),
+      signInSessionTtlSecs: int('XMEDIA_SIGN_IN_SESSION_SECS', 3_600, 1),
+      signInFailuresPerWindow: int('XMEDIA_SIGN_IN_FAILURE_LIMIT', 10),
+      tokenFailuresPerMinute: int('XMEDIA_TOKEN_FAILURE_LIMIT', 100),
+      oauth1TimestampWindowSecs: int('XMEDIA_OAUTH1_TIMESTAMP_WINDOW_SECS', 300, 1),
+      oauth1AcceptXUrls: bool('XMEDIA_OAUTH1_ACCEPT_X_URLS', true),
     },
     devBootstrap: bool('XMEDIA_DEV_BOOTSTRAP', true),
   };
@@ -127,16 +172,31 @@ function definedOnly(env: Env): Env {
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
 }
 
-/** "500/50000" → 500 per window, 50,000 per day. */
+/**
+ * "500/50000" → 500 per user per window, 50,000 per app per day; an optional third number is the per-user
+ * daily cap, which otherwise equals the per-app one.
+ */
 function parseLimitPair(
   name: string,
   raw: string | undefined,
   defaults: { perWindow: number; perDay: number },
-): { perWindow: number; perDay: number } {
-  if (raw === undefined || raw === '') return defaults;
-  const match = /^\s*(\d+)\s*(?:\/\s*(\d+)\s*)?$/.exec(raw);
-  if (!match) throw new ConfigError(`${name} must look like "500/50000" (per window / per day), got ${JSON.stringify(raw)}`);
-  return { perWindow: Number(match[1]), perDay: match[2] === undefined ? defaults.perDay : Number(match[2]) };
+): EndpointLimits {
+  if (raw === undefined || raw === '') return { ...defaults, perUserDay: defaults.perDay };
+  const match = /^\s*(\d+)\s*(?:\/\s*(\d+)\s*)?(?:\/\s*(\d+)\s*)?$/.exec(raw);
+  if (!match) {
+    throw new ConfigError(
+      `${name} must look like "500/50000" or "500/50000/50000" (per window / per app per day / per user per day), got ${JSON.stringify(raw)}`,
+    );
+  }
+  const perDay = match[2] === undefined ? defaults.perDay : Number(match[2]);
+  return { perWindow: Number(match[1]), perDay, perUserDay: match[3] === undefined ? perDay : Number(match[3]) };
+}
+
+/** A master secret short enough to guess would make the encryption and cookie signatures worthless. */
+function secretKey(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < 32) throw new ConfigError('XMEDIA_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+  return raw;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,12 +1,18 @@
 import { Authenticator } from './auth/authenticate.js';
 import { Credentials } from './auth/credentials.js';
+import { deriveKeys, loadMasterSecret, type DerivedKeys } from './auth/keys.js';
+import { ConsentSessions } from './auth/oauth2/consent-session.js';
+import { OAuth2Grants } from './auth/oauth2/grants.js';
+import { SecretBox } from './auth/secret-box.js';
 import type { Config } from './config.js';
 import { SnowflakeIds } from './domain/ids.js';
 import { ExpirySweeper } from './domain/expiry-sweeper.js';
 import { MediaService } from './domain/media-service.js';
 import { UploadService } from './domain/upload-service.js';
-import { MemoryRateLimitStore } from './ratelimit/limiter.js';
+import { MemoryRateLimitStore, type RateLimitStore } from './ratelimit/limiter.js';
 import { RateLimiter } from './ratelimit/rate-limiter.js';
+import { Throttle } from './ratelimit/throttle.js';
+import { MemoryEphemeralStore, type EphemeralStore } from './storage/ephemeral.js';
 import type { BlobStore } from './storage/blobs/blob-store.js';
 import { openBlobStore, openStore } from './storage/open.js';
 import type { Store } from './storage/store.js';
@@ -24,6 +30,10 @@ export interface AppContext {
   readonly authenticator: Authenticator;
   readonly credentials: Credentials;
   readonly rateLimiter: RateLimiter;
+  /** Brakes on sign-in and token-endpoint guessing. */
+  readonly throttle: Throttle;
+  readonly keys: DerivedKeys;
+  readonly oauth2: { readonly grants: OAuth2Grants; readonly sessions: ConsentSessions };
   readonly media: MediaService;
   readonly uploads: UploadService;
   /** Not running until a server starts it (the CLI builds a context too). */
@@ -37,14 +47,25 @@ export function createContext(config: Config): AppContext {
   const blobs = openBlobStore(config);
   const ids = new SnowflakeIds();
   const now = Date.now;
+  const keys = deriveKeys(loadMasterSecret(config));
+  const box = new SecretBox(keys.secrets);
+  // Codes and nonces: process memory while embedded; a Redis EphemeralStore when instances share state.
+  const ephemeral: EphemeralStore = new MemoryEphemeralStore();
+  const counters: RateLimitStore = new MemoryRateLimitStore();
   return {
     config,
     store,
     blobs,
     ids,
-    authenticator: new Authenticator(store),
-    credentials: new Credentials(store, ids, now),
-    rateLimiter: new RateLimiter(config.rateLimits, new MemoryRateLimitStore()),
+    authenticator: new Authenticator(store, ephemeral, box, config),
+    credentials: new Credentials(store, ids, box, now),
+    rateLimiter: new RateLimiter(config.rateLimits, counters),
+    throttle: new Throttle(counters),
+    keys,
+    oauth2: {
+      grants: new OAuth2Grants(store, ephemeral, config.oauth, now),
+      sessions: new ConsentSessions(keys.cookies, config.oauth.signInSessionTtlSecs, config.publicUrl.startsWith('https:')),
+    },
     media: new MediaService(store, now),
     uploads: new UploadService(store, blobs, ids, config.media, now),
     sweeper: new ExpirySweeper(store, blobs, config.media.sweepIntervalSecs * 1000, now),

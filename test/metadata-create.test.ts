@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { seedRequestBody } from '../src/bootstrap.js';
-import { postJson, type HttpResult } from './helpers/http.js';
+import { assertInvalidParameter, invalidRequestText } from './helpers/assertions.js';
+import { postJson } from './helpers/http.js';
 import { png, uploadImage } from './helpers/images.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
@@ -22,18 +23,6 @@ describe('POST /2/media/metadata/create', () => {
     const upload = await uploadImage(server.url, token, png());
     assert.equal(upload.status, 200);
     return upload.json.data.id as string;
-  }
-
-  function assertInvalid(result: HttpResult, parameter: string | undefined, messageIncludes?: string): void {
-    assert.equal(result.status, 400, result.text);
-    assert.equal(result.headers.get('content-type'), 'application/json; charset=utf-8');
-    assert.equal(result.json.title, 'Invalid Request');
-    assert.equal(result.json.detail, 'One or more parameters to your request was invalid.');
-    assert.equal(result.json.type, 'https://api.twitter.com/2/problems/invalid-request');
-    assert.equal(result.json.status, undefined, 'invalid-request bodies carry no top-level status');
-    assert.equal(result.json.errors.length, 1);
-    if (parameter !== undefined) assert.deepEqual(Object.keys(result.json.errors[0].parameters), [parameter]);
-    if (messageIncludes !== undefined) assert.match(result.json.errors[0].message, new RegExp(escape(messageIncludes)));
   }
 
   it('answers the seed request with the whole metadata, allow_download as a JSON boolean', async () => {
@@ -98,7 +87,7 @@ describe('POST /2/media/metadata/create', () => {
       assert.equal(result.json.data.associated_metadata.allow_download_status.allow_download, stored);
     }
     for (const bad of ['yes', 1, null, 'TRUE']) {
-      assertInvalid(
+      assertInvalidParameter(
         await postJson(url, token, { media_id: id, allow_download_status: { allow_download: bad } }),
         'allow_download_status.allow_download',
       );
@@ -110,39 +99,69 @@ describe('POST /2/media/metadata/create', () => {
     const ok = await postJson(url, token, { media_id: id, alt_text: { text: '😀'.repeat(1000) } });
     assert.equal(ok.status, 200, ok.text);
     assert.equal([...ok.json.data.associated_metadata.alt_text.text].length, 1000);
-    assertInvalid(await postJson(url, token, { media_id: id, alt_text: { text: '😀'.repeat(1001) } }), 'alt_text.text', 'may only be 1000 characters long');
+    assertInvalidParameter(await postJson(url, token, { media_id: id, alt_text: { text: '😀'.repeat(1001) } }), 'alt_text.text', 'may only be 1000 characters long');
     assert.equal((await postJson(url, token, { media_id: id, alt_text: { text: 'a\nb'.repeat(333) + 'c' } })).status, 200);
-    assertInvalid(await postJson(url, token, { media_id: id, alt_text: { text: 'x'.repeat(1001) } }), 'alt_text.text');
+    assertInvalidParameter(await postJson(url, token, { media_id: id, alt_text: { text: 'x'.repeat(1001) } }), 'alt_text.text');
   });
 
   it('takes 25 stickers and refuses 26 or none', async () => {
     const id = await newImage();
     const sticker = { id: 's', aspect_ratio: 1.5, transform_tx: -2 };
     assert.equal((await postJson(url, token, { media_id: id, sticker_info: { stickers: Array(25).fill(sticker) } })).status, 200);
-    assertInvalid(await postJson(url, token, { media_id: id, sticker_info: { stickers: Array(26).fill(sticker) } }), 'sticker_info.stickers', 'maximum of 25');
-    assertInvalid(await postJson(url, token, { media_id: id, sticker_info: { stickers: [] } }), 'sticker_info.stickers', 'minimum of 1');
-    assertInvalid(await postJson(url, token, { media_id: id, sticker_info: { stickers: [{ transform_a: '1' }] } }), 'sticker_info.stickers.0.transform_a');
+    assertInvalidParameter(await postJson(url, token, { media_id: id, sticker_info: { stickers: Array(26).fill(sticker) } }), 'sticker_info.stickers', 'maximum of 25');
+    assertInvalidParameter(await postJson(url, token, { media_id: id, sticker_info: { stickers: [] } }), 'sticker_info.stickers', 'minimum of 1');
+    assertInvalidParameter(await postJson(url, token, { media_id: id, sticker_info: { stickers: [{ transform_a: '1' }] } }), 'sticker_info.stickers.0.transform_a');
     // 1e999 is valid JSON that parses to Infinity: not a finite number.
-    assertInvalid(await postJson(url, token, `{"media_id":"${id}","sticker_info":{"stickers":[{"aspect_ratio":1e999}]}}`), 'sticker_info.stickers.0.aspect_ratio');
+    assertInvalidParameter(await postJson(url, token, `{"media_id":"${id}","sticker_info":{"stickers":[{"aspect_ratio":1e999}]}}`), 'sticker_info.stickers.0.aspect_ratio');
   });
 
   it('limits found_media_origin to an 8-character provider and a 24-character id', async () => {
     const id = await newImage();
     const ok = await postJson(url, token, { media_id: id, found_media_origin: { provider: 'x'.repeat(8), id: 'y'.repeat(24) } });
     assert.equal(ok.status, 200, ok.text);
-    assertInvalid(await postJson(url, token, { media_id: id, found_media_origin: { provider: 'x'.repeat(9), id: 'a' } }), 'found_media_origin.provider');
-    assertInvalid(await postJson(url, token, { media_id: id, found_media_origin: { provider: 'giphy', id: 'y'.repeat(25) } }), 'found_media_origin.id');
+    assertInvalidParameter(await postJson(url, token, { media_id: id, found_media_origin: { provider: 'x'.repeat(9), id: 'a' } }), 'found_media_origin.provider');
+    assertInvalidParameter(await postJson(url, token, { media_id: id, found_media_origin: { provider: 'giphy', id: 'y'.repeat(25) } }), 'found_media_origin.id');
   });
 
   it('wants media_id as a string of 1 to 19 digits', async () => {
     for (const bad of [123, '', 'abc', '1'.repeat(20), '-1', '12 ']) {
-      assertInvalid(await postJson(url, token, { media_id: bad }), 'media_id');
+      assertInvalidParameter(await postJson(url, token, { media_id: bad }), 'media_id');
     }
-    assertInvalid(await postJson(url, token, { alt_text: { text: 'x' } }), 'media_id', 'is missing but it is required');
+    assertInvalidParameter(await postJson(url, token, { alt_text: { text: 'x' } }), 'media_id', 'is missing but it is required');
     // 19 digits is well-formed: it names no media of the caller, which is the same 400 as any unknown id.
     const unknown = await postJson(url, token, { media_id: '9'.repeat(19) });
-    assertInvalid(unknown, 'media_id');
+    assertInvalidParameter(unknown, 'media_id');
     assert.deepEqual(unknown.json.errors[0].parameters, { media_id: ['9'.repeat(19)] });
+  });
+
+  it('answers each invalid body with X’s exact bytes', async () => {
+    const id = await newImage();
+    const cases: [unknown, Record<string, string[]>, string][] = [
+      [{}, { media_id: [] }, '$.media_id: is missing but it is required'],
+      [{ media_id: 123 }, { media_id: ['123'] }, '$.media_id: integer found, string expected'],
+      [{ media_id: null }, { media_id: ['null'] }, '$.media_id: null found, string expected'],
+      [{ media_id: '1'.repeat(20) }, { media_id: ['1'.repeat(20)] }, '$.media_id: does not match the regex pattern ^[0-9]{1,19}$'],
+      [{ media_id: '9'.repeat(19) }, { media_id: ['9'.repeat(19)] }, `Media id ${'9'.repeat(19)} was not found.`],
+      [{ media_id: id, alt_text: {} }, { 'alt_text.text': [] }, '$.alt_text.text: is missing but it is required'],
+      [{ media_id: id, alt_text: 'cat' }, { alt_text: ['cat'] }, '$.alt_text: string found, object expected'],
+      [{ media_id: id, alt_text: { text: 'x'.repeat(1001) } }, { 'alt_text.text': ['x'.repeat(1001)] }, '$.alt_text.text: may only be 1000 characters long'],
+      // Long values are echoed cut short, never inside a surrogate pair.
+      [{ media_id: id, alt_text: { text: '😀'.repeat(1001) } }, { 'alt_text.text': [`${'😀'.repeat(512)}…`] }, '$.alt_text.text: may only be 1000 characters long'],
+      [{ media_id: id, alt_text: { text: `a${'😀'.repeat(1001)}` } }, { 'alt_text.text': [`a${'😀'.repeat(511)}…`] }, '$.alt_text.text: may only be 1000 characters long'],
+      [{ media_id: id, allow_download_status: { allow_download: 'yes' } }, { 'allow_download_status.allow_download': ['yes'] }, '$.allow_download_status.allow_download: string found, boolean expected'],
+      [{ media_id: id, found_media_origin: { provider: 'x'.repeat(9) } }, { 'found_media_origin.provider': ['x'.repeat(9)] }, '$.found_media_origin.provider: may only be 8 characters long'],
+      [{ media_id: id, found_media_origin: { id: 'y'.repeat(25) } }, { 'found_media_origin.id': ['y'.repeat(25)] }, '$.found_media_origin.id: may only be 24 characters long'],
+      [{ media_id: id, sticker_info: { stickers: [] } }, { 'sticker_info.stickers': ['[]'] }, '$.sticker_info.stickers: there must be a minimum of 1 items in the array'],
+      [{ media_id: id, sticker_info: { stickers: Array(26).fill({}) } }, { 'sticker_info.stickers': [JSON.stringify(Array(26).fill({}))] }, '$.sticker_info.stickers: there must be a maximum of 25 items in the array'],
+      [{ media_id: id, sticker_info: { stickers: [{ transform_a: '1' }] } }, { 'sticker_info.stickers.0.transform_a': ['1'] }, '$.sticker_info.stickers.0.transform_a: string found, number expected'],
+      [{ media_id: id, upload_source: {} }, { 'upload_source.text': [] }, '$.upload_source.text: is missing but it is required'],
+    ];
+    for (const [body, parameters, message] of cases) {
+      const result = await postJson(url, token, body);
+      assert.equal(result.status, 400, result.text);
+      assert.equal(result.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.equal(result.text, invalidRequestText(parameters, message));
+    }
   });
 
   it('never reveals whether someone else’s media exists', async () => {
@@ -150,7 +169,7 @@ describe('POST /2/media/metadata/create', () => {
     const bob = await server.token('bob');
     const foreign = await postJson(url, bob, { media_id: id, alt_text: { text: 'mine now' } });
     const missing = await postJson(url, bob, { media_id: '1234567890123456789', alt_text: { text: 'mine now' } });
-    assertInvalid(foreign, 'media_id');
+    assertInvalidParameter(foreign, 'media_id');
     assert.equal(foreign.text.replaceAll(id, 'ID'), missing.text.replaceAll('1234567890123456789', 'ID'));
   });
 
@@ -184,7 +203,3 @@ describe('POST /2/media/metadata/create', () => {
     );
   });
 });
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

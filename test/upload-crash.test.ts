@@ -3,9 +3,9 @@ import http from 'node:http';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { assertInvalid } from './helpers/assertions.js';
+import { assertInvalidParameter } from './helpers/assertions.js';
 import { get, postJson } from './helpers/http.js';
-import { spawnServer, type ServerProcess } from './helpers/process.js';
+import { ensureBuilt, startServerProcess, tokenFromHint, type ServerProcess } from './helpers/process.js';
 import { tempDir } from './helpers/server.js';
 import { ChunkedUploader } from './helpers/upload.js';
 import { freeBoxHeader, mp4 } from './helpers/video.js';
@@ -23,14 +23,15 @@ describe('crash: the server killed mid-upload', () => {
   const env = { XMEDIA_PROCESSING_PENDING_MS: '0', XMEDIA_PROCESSING_MS: '0' };
 
   after(async () => {
-    for (const server of servers) await server.kill('SIGKILL');
+    for (const server of servers) await server.kill();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('leaves no corrupt media, and the upload resumes on the restarted server', async () => {
-    const first = await spawnServer(dataDir, env);
+    await ensureBuilt();
+    const first = await startServerProcess(dataDir, env);
     servers.push(first);
-    const token = first.token!;
+    const token = tokenFromHint(first.stdout())!;
     const video = await mp4({ seconds: 1 });
     const total = 3 * 4 * MB;
     const bytes = Buffer.concat([video, freeBoxHeader(total - video.length), Buffer.alloc(total - video.length - 8)]);
@@ -46,17 +47,17 @@ describe('crash: the server killed mid-upload', () => {
     const cut = sendHalfAppend(first.url, token, id, 2, segments[2]!);
     await cut.halfSent;
     await sleep(200);
-    await first.kill('SIGKILL');
+    await first.kill();
     assert.equal(await cut.outcome, 'cut', 'the cut append never got an answer');
 
-    const second = await spawnServer(dataDir, env);
+    const second = await startServerProcess(dataDir, env);
     servers.push(second);
-    assert.equal(second.token, undefined, 'same data: no first-start bootstrap again');
+    assert.equal(tokenFromHint(second.stdout()), undefined, 'same data: no first-start bootstrap again');
     const again = new ChunkedUploader(second.url, token);
-    assertInvalid(await again.status(id), 'media_id', /^BadRequest: Not found$/);
-    assertInvalid(await postJson(`${second.url}/2/media/metadata`, token, { id, metadata: { management_info: { managed: true } } }), 'id', /was not found/);
+    assertInvalidParameter(await again.status(id), 'media_id', 'BadRequest: Not found');
+    assertInvalidParameter(await postJson(`${second.url}/2/media/metadata`, token, { id, metadata: { management_info: { managed: true } } }), 'id', 'was not found');
     assert.equal((await get(`${second.url}/2/media/7_${id}`, token)).json.errors[0].title, 'Not Found Error');
-    assertInvalid(await again.finalize(id), 'id', /add up to 8388608 bytes, not the 12582912/);
+    assertInvalidParameter(await again.finalize(id), 'id', 'add up to 8388608 bytes, not the 12582912');
 
     assert.equal((await again.append(id, 1, segments[1]!)).status, 200, 'segment 1 survived the kill (a retry of it is accepted)');
     assert.equal((await again.append(id, 2, segments[2]!)).status, 200);

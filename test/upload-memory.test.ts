@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { request } from './helpers/http.js';
-import { spawnServer, type ServerProcess } from './helpers/process.js';
+import { ensureBuilt, rssBytes, startServerProcess, tokenFromHint, type ServerProcess } from './helpers/process.js';
 import { tempDir } from './helpers/server.js';
 import { freeBoxHeader, mp4 } from './helpers/video.js';
 
@@ -19,10 +19,13 @@ const RSS_BOUND = 150 * MB;
 describe('memory: a 128 MB chunked upload', () => {
   let dataDir: string;
   let server: ServerProcess;
+  let token: string;
 
   before(async () => {
+    await ensureBuilt();
     dataDir = tempDir();
-    server = await spawnServer(dataDir, { XMEDIA_PROCESSING_PENDING_MS: '0', XMEDIA_PROCESSING_MS: '0', XMEDIA_RATE_LIMITS: 'off' });
+    server = await startServerProcess(dataDir, { XMEDIA_PROCESSING_PENDING_MS: '0', XMEDIA_PROCESSING_MS: '0', XMEDIA_RATE_LIMITS: 'off' });
+    token = tokenFromHint(server.stdout())!;
   });
   after(async () => {
     await server.kill();
@@ -30,14 +33,15 @@ describe('memory: a 128 MB chunked upload', () => {
   });
 
   it('keeps the server under 150 MB of RSS from initialize to finalize', async () => {
-    const auth = { authorization: `Bearer ${server.token}` };
+    const auth = { authorization: `Bearer ${token}` };
+    const rss = () => rssBytes(server.child.pid!);
     const video = await mp4({ seconds: 1 });
     const head = Buffer.concat([video, freeBoxHeader(TOTAL - video.length)]);
     const zeros = Buffer.alloc(CHUNK);
 
-    let peak = server.rssBytes();
+    let peak = rss();
     const sampler = setInterval(() => {
-      peak = Math.max(peak, server.rssBytes());
+      peak = Math.max(peak, rss());
     }, 20);
     try {
       const init = await request(`${server.url}/2/media/upload/initialize`, {
@@ -62,7 +66,7 @@ describe('memory: a 128 MB chunked upload', () => {
     } finally {
       clearInterval(sampler);
     }
-    peak = Math.max(peak, server.rssBytes());
+    peak = Math.max(peak, rss());
     assert.ok(peak < RSS_BOUND, `server RSS peaked at ${(peak / MB).toFixed(1)} MB`);
   });
 });

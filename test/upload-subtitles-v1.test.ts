@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertInvalid } from './helpers/assertions.js';
+import { assertInvalidParameter } from './helpers/assertions.js';
 import { get, postJson, request } from './helpers/http.js';
 import { png, uploadImage } from './helpers/images.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -85,25 +85,25 @@ describe('subtitles: POST and DELETE /2/media/subtitles', () => {
     const srtId = srt.json.data.id as string;
     const track = { id: srtId, language_code: 'EN', display_name: 'English' };
 
-    assertInvalid(await subtitles('POST', { id: imageId, media_category: 'TweetVideo', subtitles: track }), 'id', /is not a video/);
-    assertInvalid(await subtitles('POST', { id: videoId, media_category: 'AmplifyVideo', subtitles: track }), 'media_category', /not a AmplifyVideo/);
-    assertInvalid(
+    assertInvalidParameter(await subtitles('POST', { id: imageId, media_category: 'TweetVideo', subtitles: track }), 'id', 'is not a video');
+    assertInvalidParameter(await subtitles('POST', { id: videoId, media_category: 'AmplifyVideo', subtitles: track }), 'media_category', 'not a AmplifyVideo');
+    assertInvalidParameter(
       await subtitles('POST', { id: videoId, media_category: 'TweetVideo', subtitles: { ...track, id: imageId } }),
       'subtitles.id',
-      /Subtitles media id/,
+      'Subtitles media id',
     );
-    assertInvalid(
+    assertInvalidParameter(
       await subtitles('POST', { id: videoId, media_category: 'TweetVideo', subtitles: { ...track, language_code: 'en' } }),
       'subtitles.language_code',
     );
-    assertInvalid(await subtitles('POST', { id: '1234567890123456789', media_category: 'TweetVideo', subtitles: track }), 'id', /was not found/);
+    assertInvalidParameter(await subtitles('POST', { id: '1234567890123456789', media_category: 'TweetVideo', subtitles: track }), 'id', 'was not found');
     const mallory = await server.token('mallory');
     const foreign = await request(`${server.url}/2/media/subtitles`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${mallory}`, 'content-type': 'application/json' },
       body: JSON.stringify({ id: videoId, media_category: 'TweetVideo', language_code: 'EN' }),
     });
-    assertInvalid(foreign, 'id', /was not found/);
+    assertInvalidParameter(foreign, 'id', 'was not found');
 
     const notSubtitles = await uploadImage(server.url, token, png(), { media_category: 'subtitles' });
     assert.equal(notSubtitles.status, 400);

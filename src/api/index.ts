@@ -15,6 +15,13 @@ import v1MetadataCreate from './1.1/media/metadata/create.js';
 import v1Upload from './1.1/media/upload.js';
 import v1UploadStatus from './1.1/media/upload-status.js';
 
+import oauth2Revoke from './2/oauth2/revoke.js';
+import oauth2Token from './2/oauth2/token.js';
+import authorize from './i/oauth2/authorize.js';
+import authorizeSubmit from './i/oauth2/authorize-submit.js';
+import invalidateToken from './oauth2/invalidate_token.js';
+import appOnlyToken from './oauth2/token.js';
+
 /** Every API method xmedia serves; one file each, named after its path. */
 export const ENDPOINTS: readonly Endpoint[] = [
   health,
@@ -32,4 +39,14 @@ export const ENDPOINTS: readonly Endpoint[] = [
   v1Upload,
   v1UploadStatus,
   v1MetadataCreate,
+];
+
+/** OAuth 2.0 and app-only token endpoints, and the consent page (docs/AUTH.md). */
+export const AUTH_ENDPOINTS: readonly Endpoint[] = [
+  ...authorize,
+  ...authorizeSubmit,
+  oauth2Token,
+  oauth2Revoke,
+  appOnlyToken,
+  invalidateToken,
 ];

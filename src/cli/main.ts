@@ -1,12 +1,22 @@
 import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand, type CliOutput } from './command.js';
+import { UsageError, type CliCommand, type CliOutput, type CliValues } from './command.js';
 import { ConfigError, readConfig } from '../config.js';
 import { closeContext, createContext } from '../context.js';
-import { tokenCreate } from './token.js';
+import { appCreate, appDelete, appList } from './app.js';
+import { tokenCreate, tokenList, tokenRevoke } from './token.js';
+import { userCreate, userDelete, userList } from './user.js';
 
 /** `xmedia <command>`: see src/cli/command.ts. */
 const COMMANDS: Readonly<Record<string, CliCommand>> = {
+  'app create': appCreate,
+  'app list': appList,
+  'app delete': appDelete,
+  'user create': userCreate,
+  'user list': userList,
+  'user delete': userDelete,
   'token create': tokenCreate,
+  'token list': tokenList,
+  'token revoke': tokenRevoke,
 };
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -16,12 +26,9 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`usage:\n${Object.values(COMMANDS).map((c) => `  xmedia ${c.usage}`).join('\n')}\n`);
     return argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' ? 0 : 2;
   }
-  let values: Record<string, string | boolean | undefined>;
+  let values: CliValues;
   try {
-    values = parseArgs({ args: [...argv.slice(2)], options: command.options, strict: true, allowPositionals: false }).values as Record<
-      string,
-      string | boolean | undefined
-    >;
+    values = parseArgs({ args: [...argv.slice(2)], options: command.options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     process.stderr.write(`xmedia: ${(error as Error).message}\nusage: xmedia ${command.usage}\n`);
     return 2;

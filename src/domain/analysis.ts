@@ -38,7 +38,7 @@ export async function analyzeUpload(source: ByteSource, kind: MediaKind, declare
   const bytes = await source.read(0, source.size);
   if (kind === 'subtitles') return analyzeSubtitles(bytes, declaredType);
   const image = await sniffImage(bytes);
-  if (!image) throw unreadable('The media is not a whole, readable JPEG, PNG, GIF, WEBP, BMP or TIFF image.');
+  if (!image) throw unreadable('The media is not a readable JPEG, PNG, GIF, WEBP, BMP or TIFF image.');
   checkDeclared(declaredType, image.mimeType);
   const tooLarge =
     image.animated && (image.width > PROCESSING_LIMITS.gifMaxWidth || image.height > PROCESSING_LIMITS.gifMaxHeight);

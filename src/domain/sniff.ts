@@ -34,7 +34,10 @@ export async function sniffImage(bytes: Uint8Array): Promise<SniffedImage | unde
   if (!type || !IMAGE_TYPES.has(type.mime)) return undefined;
   let size: { width: number; height: number };
   try {
-    size = imageSize(bytes);
+    // image-size reads through DataViews on `bytes.buffer` without an end: given a view into a larger
+    // buffer (Node's pool holds small Buffers), a truncated header would be completed by whatever follows
+    // in memory. An exact-size copy makes such reads throw instead.
+    size = imageSize(bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes));
   } catch {
     return undefined;
   }

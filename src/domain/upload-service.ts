@@ -90,9 +90,10 @@ export class UploadService {
       height: facts.height,
       readyAtMs: now,
     };
+    // The one blob of a one-shot upload is named after the media id itself (deleteGroup removes it too).
     const segment: SegmentRecord = {
       index: 0,
-      blobKey: blobKey(id, 'media'),
+      blobKey: id,
       size: upload.bytes.length,
       sha256: createHash('sha256').update(upload.bytes).digest('hex'),
     };

@@ -14,9 +14,12 @@ export interface Endpoint {
   readonly rateLimit?: RateLimitedEndpoint;
   /** Largest body accepted, in bytes; larger bodies get 413. */
   readonly bodyLimit?: number;
-  /** Whose error shapes the route answers in: X's v2 problems (the default) or v1.1's `{errors:[{code,message}]}`. */
-  readonly dialect?: WireDialect;
   readonly handler: (call: EndpointCall) => Promise<EndpointResult | void>;
+  /**
+   * For endpoints outside X's v2 error shape (the OAuth endpoints): the answer to an error thrown anywhere in
+   * the route, body parsing included; undefined leaves it to the shared error handler.
+   */
+  readonly formatError?: (error: unknown) => EndpointResult | undefined;
 }
 
 export interface EndpointCall {
@@ -30,10 +33,9 @@ export interface EndpointCall {
 /** A JSON success body; the handler may instead answer through `reply` itself. */
 export interface EndpointResult {
   readonly status?: number;
+  readonly headers?: Readonly<Record<string, string>>;
   readonly body: unknown;
 }
-
-export type WireDialect = 'v2' | 'v1.1';
 
 export function defineEndpoint(endpoint: Endpoint): Endpoint {
   return endpoint;

@@ -1,16 +1,17 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { DomainError } from '../domain/errors.js';
 import {
+  BODY_MESSAGES,
   InvalidRequestError,
   JSON_CONTENT_TYPE,
   PROBLEM_CONTENT_TYPE,
   PROBLEMS,
   ProblemError,
 } from '../wire/problems.js';
-import { invalidRequestToV1, problemToV1 } from '../wire/v1.js';
 import { describeValue } from '../wire/validation.js';
-import type { WireDialect } from './endpoint.js';
 
 /** Parameter names for domain fields outside the metadata shapes (which name `mediaId` themselves). */
 const PARAMETER_NAMES: Readonly<Record<DomainError['field'], string>> = {
@@ -32,34 +33,36 @@ export function domainToInvalidRequest(error: DomainError, parameterName = PARAM
 }
 
 /**
- * The one place errors become responses. Every 4xx has SPEC.md's bytes (or v1.1's shape on v1.1 routes);
- * anything unexpected is logged and answered with a 500 that reveals nothing.
+ * The one place errors become responses. Every 4xx has SPEC.md's bytes; anything unexpected is logged and
+ * answered with a 500 problem that reveals nothing.
  */
 export function createErrorHandler(ctx: AppContext) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
-    const known = toKnownError(error);
-    if (!known) request.log.error({ err: error }, 'unhandled error');
-    const answer = known ?? new ProblemError(PROBLEMS.INTERNAL);
-    if ((request.routeOptions.config as { dialect?: WireDialect }).dialect === 'v1.1') {
-      const v1 = answer instanceof InvalidRequestError ? invalidRequestToV1(answer) : problemToV1(answer);
-      void reply.code(v1.status).type(JSON_CONTENT_TYPE).send(v1.body);
-    } else if (answer instanceof InvalidRequestError) {
-      void reply.code(400).type(JSON_CONTENT_TYPE).send(ctx.problems.invalidRequest(answer.errors));
-    } else {
-      sendProblem(ctx, reply, answer);
+    if (error instanceof DomainError) error = domainToInvalidRequest(error);
+    if (error instanceof InvalidRequestError) {
+      void reply.code(400).type(JSON_CONTENT_TYPE).send(ctx.problems.invalidRequest(error.errors));
+      return;
     }
+    if (error instanceof ProblemError) {
+      sendProblem(ctx, reply, error);
+      return;
+    }
+    const status = (error as FastifyError).statusCode;
+    if (status === 413) {
+      sendProblem(ctx, reply, new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE));
+      return;
+    }
+    if (status !== undefined && status >= 400 && status < 500) {
+      // Framework-level refusals (bad content length, malformed multipart, ...): an invalid request.
+      void reply
+        .code(400)
+        .type(JSON_CONTENT_TYPE)
+        .send(ctx.problems.invalidRequest([{ parameters: {}, message: error.message }]));
+      return;
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    sendProblem(ctx, reply, new ProblemError(PROBLEMS.INTERNAL));
   };
-}
-
-/** The error as one of xmedia's answers, or undefined when it is a bug. */
-function toKnownError(error: FastifyError | Error): InvalidRequestError | ProblemError | undefined {
-  if (error instanceof DomainError) return domainToInvalidRequest(error);
-  if (error instanceof InvalidRequestError || error instanceof ProblemError) return error;
-  const status = (error as FastifyError).statusCode;
-  if (status === 413) return new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE);
-  // Framework-level refusals (bad content length, malformed multipart, ...): an invalid request.
-  if (status !== undefined && status >= 400 && status < 500) return new InvalidRequestError([{ parameters: {}, message: error.message }]);
-  return undefined;
 }
 
 export function sendProblem(ctx: AppContext, reply: FastifyReply, error: ProblemError): void {
@@ -67,4 +70,27 @@ export function sendProblem(ctx: AppContext, reply: FastifyReply, error: Problem
     .code(error.statusCode)
     .type(PROBLEM_CONTENT_TYPE)
     .send(ctx.problems.problem(error.problem, error.detailOverride));
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (headers over the size limit, bytes that are
+ * not HTTP, a request too slow to arrive), answered in SPEC.md's shapes instead of Fastify's own body.
+ * Like Node's and Fastify's default handlers, it writes the response and closes the connection.
+ */
+export function createClientErrorHandler(ctx: AppContext) {
+  return (error: NodeJS.ErrnoException, socket: Socket): void => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const problem =
+      error.code === 'HPE_HEADER_OVERFLOW' ? PROBLEMS.HEADERS_TOO_LARGE : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? PROBLEMS.REQUEST_TIMEOUT : undefined;
+    const [status, contentType, body] = problem
+      ? [problem.status, PROBLEM_CONTENT_TYPE, ctx.problems.problem(problem)]
+      : [400, JSON_CONTENT_TYPE, ctx.problems.invalidRequest([{ parameters: {}, message: BODY_MESSAGES.NOT_HTTP }])];
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${body.length}\r\nContent-Type: ${contentType}\r\nConnection: close\r\n\r\n`,
+      );
+      socket.write(body);
+    }
+    socket.destroy(error);
+  };
 }

@@ -1,14 +1,15 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
-import { ENDPOINTS } from '../api/index.js';
+import { AUTH_ENDPOINTS, ENDPOINTS } from '../api/index.js';
 import { authorize } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { JSON_CONTENT_TYPE, jsonBuffer, PROBLEMS, ProblemError } from '../wire/problems.js';
 import { rateLimitHeaders } from '../wire/rate-limit-headers.js';
 import { registerBodyParsers } from './body-parsers.js';
-import type { Endpoint } from './endpoint.js';
-import { createErrorHandler, sendProblem } from './errors.js';
+import type { Endpoint, EndpointResult } from './endpoint.js';
+import { createClientErrorHandler, createErrorHandler, sendProblem } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,6 +26,14 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     logger: {
       level: ctx.config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: {
+        req: (request: FastifyRequest) => ({
+          method: request.method,
+          url: withoutSecrets(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+        }),
+      },
     },
     logController: new LogController({ disableRequestLogging: !ctx.config.accessLog }),
     bodyLimit: DEFAULT_BODY_LIMIT,
@@ -32,6 +41,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     onConstructorPoisoning: 'remove',
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    clientErrorHandler: createClientErrorHandler(ctx),
     // A URL that cannot be decoded is a client error in X's shape, never a crash.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       void reply
@@ -48,33 +58,81 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     limits: { fields: 50, fieldSize: 64 * 1024, files: 1, parts: 60 },
   });
 
+  // Cookies are read only by the consent page, which parses them itself: no per-request hook (`hook: false`).
+  await app.register(cookie, { secret: ctx.keys.cookies, hook: false });
+
   app.decorateRequest('principal', null);
   app.setErrorHandler(createErrorHandler(ctx));
   app.setNotFoundHandler((_request, reply) => sendProblem(ctx, reply, new ProblemError(PROBLEMS.NOT_FOUND)));
 
-  for (const endpoint of ENDPOINTS) registerEndpoint(app, ctx, endpoint);
+  for (const endpoint of [...ENDPOINTS, ...AUTH_ENDPOINTS]) registerEndpoint(app, ctx, endpoint);
   app.addHook('onReady', async () => ctx.sweeper.start(app.log));
   app.addHook('onClose', async () => ctx.sweeper.stop());
   return app;
 }
 
+/** Query parameters that may carry credentials (invalidate_token takes `access_token` in the query). */
+const SECRET_QUERY_PARAMETER = /([?&](?:access_token|token|refresh_token|code|code_verifier|client_secret|password)=)[^&]*/gi;
+
+function withoutSecrets(url: string): string {
+  return url.replace(SECRET_QUERY_PARAMETER, '$1[redacted]');
+}
+
 function registerEndpoint(app: FastifyInstance, ctx: AppContext, endpoint: Endpoint): void {
+  const guarded = endpoint.auth.context !== 'none';
   app.route({
     method: endpoint.method,
     url: endpoint.url,
     bodyLimit: endpoint.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    config: { dialect: endpoint.dialect ?? 'v2' },
-    // Auth and rate limit run before the body is read: an unauthorized 10 MB body is never parsed.
-    onRequest: endpoint.auth.context === 'none' ? undefined : async (request, reply) => guard(ctx, endpoint, request, reply),
+    // Auth and rate limit run before the body is read: an unauthorized 10 MB body is never parsed. The one
+    // exception is an OAuth 1.0a request with a form body, whose signature covers the body's parameters: it
+    // is guarded once the body has been read (within the route's body limit), just before the handler.
+    onRequest: guarded
+      ? async (request, reply) => {
+          if (!signsFormBody(request)) await guard(ctx, endpoint, request, reply);
+        }
+      : undefined,
+    errorHandler: endpoint.formatError && routeErrorHandler(ctx, endpoint.formatError),
     handler: async (request, reply) => {
+      if (guarded && request.principal === null) await guard(ctx, endpoint, request, reply);
       const result = await endpoint.handler({ ctx, request, reply, principal: request.principal });
       if (result === undefined || reply.sent) return reply;
-      return reply
-        .code(result.status ?? 200)
-        .type(JSON_CONTENT_TYPE)
-        .send(jsonBuffer(result.body));
+      return send(reply, result);
     },
   });
+}
+
+/** Errors in the endpoint's own shape where it has one, in X's otherwise. */
+function routeErrorHandler(ctx: AppContext, formatError: NonNullable<Endpoint['formatError']>) {
+  const shared = createErrorHandler(ctx);
+  return (error: Error, request: FastifyRequest, reply: FastifyReply): void => {
+    const result = formatError(error);
+    if (result === undefined) shared(error, request, reply);
+    else void send(reply, result);
+  };
+}
+
+function send(reply: FastifyReply, result: EndpointResult): FastifyReply {
+  if (result.headers) reply.headers(result.headers);
+  return reply
+    .code(result.status ?? 200)
+    .type(JSON_CONTENT_TYPE)
+    .send(jsonBuffer(result.body));
+}
+
+function signsFormBody(request: FastifyRequest): boolean {
+  const authorization = request.headers.authorization;
+  return (
+    authorization !== undefined &&
+    /^oauth\s/i.test(authorization) &&
+    /^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '')
+  );
+}
+
+/** The form parameters of an OAuth 1.0a request whose body has been read. */
+function formParameters(request: FastifyRequest): URLSearchParams | undefined {
+  if (!signsFormBody(request) || !Buffer.isBuffer(request.body)) return undefined;
+  return new URLSearchParams(request.body.toString('utf8'));
 }
 
 /**
@@ -88,7 +146,12 @@ async function guard(
   reply: FastifyReply,
 ): Promise<void> {
   const now = ctx.now();
-  const principal = await ctx.authenticator.authenticate(request.headers.authorization, now);
+  const principal = await ctx.authenticator.authenticate(request.headers.authorization, now, () => ({
+    method: request.method,
+    url: request.url,
+    origin: `${request.protocol}://${request.host}`,
+    form: formParameters(request),
+  }));
   if (endpoint.rateLimit && ctx.rateLimiter.enabled) {
     const outcome = await ctx.rateLimiter.check(endpoint.rateLimit, principal, now);
     reply.headers(rateLimitHeaders(outcome));

@@ -18,9 +18,17 @@ export interface WindowState {
   readonly allowed: boolean;
 }
 
+/**
+ * Where counters live: this process's memory by default, Redis when instances share limits. Contract for
+ * every implementation: one `hit` is ONE atomic operation for all the windows of one request (Redis: one Lua
+ * script doing INCR + EXPIRE per key), counts the request in every window whether or not it is admitted,
+ * and reports the counts as they were right after this request's increments. So N concurrent requests
+ * against a limit of L see counts 1..N and exactly L of them are admitted, on any number of instances.
+ */
 export interface RateLimitStore {
-  /** Counts one hit in each window and reports each window's state; atomic per window. */
   hit(windows: readonly WindowSpec[], nowMs: number): Promise<WindowState[]>;
+  /** Reports each window's state without counting anything (`allowed`: would one more hit be admitted). */
+  peek(windows: readonly WindowSpec[], nowMs: number): Promise<WindowState[]>;
 }
 
 export function windowBounds(windowSecs: number, nowMs: number): { index: number; resetSec: number } {
@@ -50,6 +58,15 @@ export class MemoryRateLimitStore implements RateLimitStore {
         resetSec,
         allowed: counter.count <= w.limit,
       };
+    });
+  }
+
+  async peek(windows: readonly WindowSpec[], nowMs: number): Promise<WindowState[]> {
+    return windows.map((w) => {
+      const { index, resetSec } = windowBounds(w.windowSecs, nowMs);
+      const counter = this.counters.get(`${w.key}:${w.windowSecs}`);
+      const count = counter && counter.index === index ? counter.count : 0;
+      return { limit: w.limit, remaining: Math.max(0, w.limit - count), resetSec, allowed: count < w.limit };
     });
   }
 

@@ -19,6 +19,10 @@ export interface AppRecord {
   /** SHA-256 of the OAuth 2.0 client secret; null for public clients. */
   clientSecretHash: string | null;
   callbackUrls: string[];
+  /** OAuth 1.0a consumer key (X's "API key"), public; null for apps created before it existed. */
+  consumerKey: string | null;
+  /** OAuth 1.0a consumer secret, sealed by SecretBox (HMAC-SHA1 needs it in clear, so it is not hashed). */
+  consumerSecretSealed: string | null;
   createdAtMs: number;
 }
 
@@ -35,6 +39,45 @@ export interface TokenRecord {
   createdAtMs: number;
   expiresAtMs: number | null;
   revokedAtMs: number | null;
+  /** The OAuth 2.0 grant (authorization code and its refresh chain) that issued it; null for CLI tokens. */
+  familyId: string | null;
+}
+
+/**
+ * An OAuth 2.0 refresh token. Each use rotates it: the old one is marked used and a new one is issued in the
+ * same family; presenting a used one again revokes the whole family (RFC 6819 §5.2.2.3).
+ */
+export interface RefreshTokenRecord {
+  /** SHA-256 (hex) of the refresh token. */
+  hash: string;
+  familyId: string;
+  appId: string;
+  userId: string;
+  scopes: string[];
+  createdAtMs: number;
+  expiresAtMs: number;
+  usedAtMs: number | null;
+  revokedAtMs: number | null;
+}
+
+/** An OAuth 1.0a access token of a user for an app. */
+export interface OAuth1TokenRecord {
+  /** The public `oauth_token`, stored as is: it names the credentials, the secret proves them. */
+  token: string;
+  /** The token secret, sealed by SecretBox. */
+  secretSealed: string;
+  appId: string;
+  userId: string;
+  createdAtMs: number;
+  revokedAtMs: number | null;
+}
+
+/** What verifying one OAuth 1.0a request needs, found with one lookup. */
+export interface OAuth1Credentials {
+  appId: string;
+  userId: string;
+  consumerSecretSealed: string;
+  tokenSecretSealed: string;
 }
 
 export interface MediaRecord {

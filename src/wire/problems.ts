@@ -35,6 +35,8 @@ export const PROBLEMS = {
   FORBIDDEN: problem('XM_ERR_FORBIDDEN', 403, 'Forbidden', 'Forbidden'),
   TOO_MANY_REQUESTS: problem('XM_ERR_TOO_MANY_REQUESTS', 429, 'Too Many Requests', 'Too Many Requests'),
   NOT_FOUND: problem('XM_ERR_NOT_FOUND', 404, 'Not Found Error', 'Not Found'),
+  HEADERS_TOO_LARGE: problem('XM_ERR_HEADERS_TOO_LARGE', 431, 'Request Header Fields Too Large', 'The request headers are larger than this server accepts.'),
+  REQUEST_TIMEOUT: problem('XM_ERR_REQUEST_TIMEOUT', 408, 'Request Timeout', 'The request did not arrive in time.'),
   PAYLOAD_TOO_LARGE: problem('XM_ERR_PAYLOAD_TOO_LARGE', 413, 'Payload Too Large', 'The request body is larger than this endpoint accepts.'),
   INTERNAL: problem('XM_ERR_INTERNAL', 500, 'Internal Server Error', 'Something went wrong on our side; it has been logged.'),
   SERVICE_UNAVAILABLE: problem('XM_ERR_SERVICE_UNAVAILABLE', 503, 'Service Unavailable', 'A backing service is not reachable.'),
@@ -52,6 +54,7 @@ export interface InvalidParameter {
 export const BODY_MESSAGES = {
   NOT_JSON_CONTENT_TYPE: 'Requests with bodies must have content-type of application/json.',
   INVALID_JSON: 'Request body is not valid JSON.',
+  NOT_HTTP: 'The request is not valid HTTP.',
 } as const;
 
 /** Thrown anywhere below a route to answer with one of the fixed problems above. */

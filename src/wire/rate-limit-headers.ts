@@ -12,5 +12,10 @@ export function rateLimitHeaders(outcome: RateLimitOutcome): Record<string, stri
     headers['x-app-limit-24hour-remaining'] = String(outcome.appDay.remaining);
     headers['x-app-limit-24hour-reset'] = String(outcome.appDay.resetSec);
   }
+  if (outcome.userDay) {
+    headers['x-user-limit-24hour-limit'] = String(outcome.userDay.limit);
+    headers['x-user-limit-24hour-remaining'] = String(outcome.userDay.remaining);
+    headers['x-user-limit-24hour-reset'] = String(outcome.userDay.resetSec);
+  }
   return headers;
 }

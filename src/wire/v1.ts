@@ -1,6 +1,6 @@
 import { mediaKeyOf } from '../domain/media.js';
 import type { MediaRecord } from '../storage/records.js';
-import { type InvalidRequestError, jsonBuffer, type ProblemError } from './problems.js';
+import type { InvalidRequestError, ProblemError } from './problems.js';
 import { expiresAfterSecs, uploadFacts } from './upload.js';
 
 /**
@@ -27,19 +27,20 @@ export function formatV1Media(media: MediaRecord, nowMs: number): Buffer {
   return withNumericMediaId(media.id, { media_key: mediaKeyOf(media.kind, media.id), ...uploadFacts(media, nowMs) });
 }
 
+/** A v1.1 error answer: `{"errors":[{"code":N,"message":"..."}]}` with its status. */
 export interface V1Error {
   readonly status: number;
-  readonly body: Buffer;
+  readonly body: { errors: { code: number; message: string }[] };
 }
 
 function v1Error(status: number, code: number, message: string): V1Error {
-  return { status, body: jsonBuffer({ errors: [{ code, message }] }) };
+  return { status, body: { errors: [{ code, message }] } };
 }
 
 /**
  * v1.1's codes: 38 for a missing parameter, 324 for media the endpoint will not take (X's media errors, e.g.
  * "Image file size must be <= 5242880 bytes"), 89 for a bad token, 220 for credentials that may not use the
- * endpoint, 88 for the rate limit, 131 for anything on our side.
+ * endpoint, 88 for the rate limit.
  */
 export function invalidRequestToV1(error: InvalidRequestError): V1Error {
   const first = error.errors[0];
@@ -56,8 +57,6 @@ export function problemToV1(error: ProblemError): V1Error {
       return v1Error(401, 89, 'Invalid or expired token.');
     case 403:
       return v1Error(403, 220, 'Your credentials do not allow access to this resource.');
-    case 413:
-      return v1Error(413, 324, error.message);
     case 429:
       return v1Error(429, 88, 'Rate limit exceeded.');
     case 503:

@@ -70,10 +70,26 @@ export function jsonType(value: unknown): string {
   return typeof value;
 }
 
+/** Echoed values are cut after this many UTF-16 code units. */
+const ECHO_LIMIT = 1024;
+
 /** The offending value as X echoes it in `parameters`: strings as they are, anything else as JSON. */
 export function describeValue(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
-  return text.length > 1024 ? `${text.slice(0, 1024)}…` : text;
+  const text = typeof value === 'string' ? value : toJsonOrType(value);
+  if (text.length <= ECHO_LIMIT) return text;
+  // Never cut a surrogate pair in half: a lone surrogate would make the body invalid Unicode for strict clients.
+  const lastKept = text.charCodeAt(ECHO_LIMIT - 1);
+  const end = lastKept >= 0xd800 && lastKept <= 0xdbff ? ECHO_LIMIT - 1 : ECHO_LIMIT;
+  return `${text.slice(0, end)}…`;
+}
+
+/** JSON.stringify recurses: a body nested thousands deep overflows its stack. Such a value is named by its type. */
+function toJsonOrType(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return jsonType(value);
+  }
 }
 
 function valueAt(root: unknown, segments: readonly string[]): unknown {

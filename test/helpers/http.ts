@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+
 /** Small fetch wrappers: every call returns status, headers and both the raw and parsed body. */
 export interface HttpResult {
   status: number;
@@ -28,4 +30,15 @@ export function postJson(url: string, token: string | undefined, body: unknown):
 
 export function get(url: string, token?: string): Promise<HttpResult> {
   return request(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+}
+
+/** Writes `bytes` on a fresh TCP connection to 127.0.0.1:port and resolves to everything the server sends back. */
+export function rawExchange(port: number, bytes: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
 }

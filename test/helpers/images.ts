@@ -45,9 +45,25 @@ export function png(width = 4, height = 3, totalBytes?: number): Buffer {
   return Buffer.concat([...parts, end]);
 }
 
-/** A 2×2 animated-capable GIF89a (one frame). */
-export function gif(): Buffer {
-  return Buffer.from('R0lGODlhAgACAIAAAP///wAAACH5BAAAAAAALAAAAAACAAIAAAIChFEAOw==', 'base64');
+/**
+ * A 2×2 animated-capable GIF89a (one frame). With `totalBytes`, a comment extension before the trailer pads
+ * the file to exactly that size.
+ */
+export function gif(totalBytes?: number): Buffer {
+  const base = Buffer.from('R0lGODlhAgACAIAAAP///wAAACH5BAAAAAAALAAAAAACAAIAAAIChFEAOw==', 'base64');
+  if (totalBytes === undefined) return base;
+  // Comment extension: 0x21 0xFE, sub-blocks of (length byte + up to 255 bytes), a 0x00 terminator.
+  let remaining = totalBytes - base.length - 3;
+  if (remaining < 2) throw new Error(`cannot pad a ${base.length}-byte GIF to ${totalBytes}`);
+  const blocks: Buffer[] = [];
+  while (remaining > 0) {
+    // Never leave a single byte: a sub-block of length 0 would end the comment.
+    const size = remaining === 257 ? 128 : Math.min(256, remaining);
+    blocks.push(Buffer.concat([Buffer.from([size - 1]), Buffer.alloc(size - 1, 0x61)]));
+    remaining -= size;
+  }
+  const trailer = base.length - 1;
+  return Buffer.concat([base.subarray(0, trailer), Buffer.from([0x21, 0xfe]), ...blocks, Buffer.from([0x00]), base.subarray(trailer)]);
 }
 
 /** A 1×1 baseline JPEG, ending with its EOI marker (xmedia refuses truncated files). */

@@ -1,86 +1,160 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 
-/** The real server as its own process (`node dist/main.js`), for tests that measure or kill it. */
+/** The real xmedia processes (`node dist/main.js`, `node bin/xmedia.js`), for tests that need a process boundary. */
+
+export const REPO_ROOT = path.resolve(fileURLToPath(import.meta.url), '../../..');
+const DIST = path.join(REPO_ROOT, 'dist');
+const BUILD_INFO = path.join(DIST, '.tsbuildinfo');
+
+function newestMtimeMs(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+function distIsFresh(): boolean {
+  if (!existsSync(path.join(DIST, 'main.js')) || !existsSync(path.join(DIST, 'cli', 'main.js')) || !existsSync(BUILD_INFO)) return false;
+  return statSync(BUILD_INFO).mtimeMs >= newestMtimeMs(path.join(REPO_ROOT, 'src'));
+}
+
+/**
+ * Builds dist/ when it is missing or older than src/ (`npm test` builds first, so then this does nothing;
+ * `node scripts/run-tests.mjs <file>` may not have). Test files run in parallel, so one builds under a lock
+ * while the others wait for it.
+ */
+export async function ensureBuilt(): Promise<void> {
+  const lock = path.join(tmpdir(), `xmedia-build-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12)}.lock`);
+  for (;;) {
+    if (distIsFresh()) return;
+    try {
+      mkdirSync(lock);
+    } catch {
+      // Someone else is building; a lock older than five minutes was left by a process that died.
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
+      await sleep(250);
+      continue;
+    }
+    try {
+      if (distIsFresh()) return;
+      await run(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: REPO_ROOT });
+      // tsc leaves .tsbuildinfo alone when no output changed; mark the build as current.
+      const now = new Date();
+      utimesSync(BUILD_INFO, now, now);
+      return;
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+/** A TCP port nobody listens on right now (the kernel's pick for port 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion; a non-zero exit is a result, not an error. */
+export function run(file: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { ...options, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') return reject(error);
+      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** `node bin/xmedia.js ...args` against a data directory. */
+export function runCli(args: readonly string[], dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return run(process.execPath, [path.join(REPO_ROOT, 'bin/xmedia.js'), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, XMEDIA_DATA_DIR: dataDir, XMEDIA_LOG_LEVEL: 'warn', ...env },
+  });
+}
+
 export interface ServerProcess {
   readonly url: string;
   readonly child: ChildProcess;
-  /** The dev user's token, printed on first start (reused on later starts with the same data directory). */
-  readonly token: string | undefined;
-  /** Resident memory of the server process now, in bytes (Linux /proc). */
-  rssBytes(): number;
-  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Everything the process printed on stdout so far. */
+  stdout(): string;
+  /** Resolves with the exit code (or the signal's name) once the process has ended. */
+  readonly exited: Promise<number | string>;
+  /** SIGKILL: no shutdown code runs. */
+  kill(): Promise<void>;
+  /** SIGTERM, the clean shutdown; resolves to the exit code. */
+  stop(): Promise<number | string>;
 }
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-
-/** Builds dist/ when any source file is newer than dist/main.js (a test run on its own may follow edits). */
-export function ensureBuilt(): void {
-  const main = path.join(ROOT, 'dist', 'main.js');
-  let builtAt = 0;
-  try {
-    builtAt = statSync(main).mtimeMs;
-  } catch {
-    // not built yet
-  }
-  const newest = (dir: string): number =>
-    Math.max(
-      0,
-      ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-        const full = path.join(dir, entry.name);
-        return entry.isDirectory() ? newest(full) : statSync(full).mtimeMs;
-      }),
-    );
-  if (newest(path.join(ROOT, 'src')) <= builtAt) return;
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  if (build.status !== 0) throw new Error('npm run build failed');
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Starts `node dist/main.js` on a free port with `dataDir`, and waits until it serves. */
-export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  ensureBuilt();
+/** Starts `node dist/main.js` on a free port and resolves once it has printed its start-up hint. */
+export async function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), XMEDIA_DATA_DIR: dataDir, XMEDIA_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const child = spawn(process.execPath, [path.join(DIST, 'main.js')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, XMEDIA_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(port), XMEDIA_LOG_LEVEL: 'warn', XMEDIA_PUBLIC_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      if (output.includes('xmedia is serving')) setTimeout(resolve, 50); // the rest of the hint follows at once
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}) before serving:\n${output}`)));
-  });
-  const token = /Bearer ([A-Za-z0-9._~-]+)'/.exec(output)?.[1];
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  let ended = false;
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      ended = true;
+      resolve(code ?? signal ?? -1);
+    }),
+  );
+  const deadline = Date.now() + 30_000;
+  while (!stdout.includes('xmedia is serving') && !ended && Date.now() < deadline) await sleep(20);
+  if (!stdout.includes('xmedia is serving')) {
+    child.kill('SIGKILL');
+    throw new Error(`xmedia did not start.\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     child,
-    token,
-    rssBytes() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = /^VmRSS:\s+(\d+) kB/m.exec(status);
-      if (!kb) throw new Error('no VmRSS in /proc status');
-      return Number(kb[1]) * 1024;
-    },
-    async kill(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    stdout: () => stdout,
+    exited,
+    async kill() {
+      child.kill('SIGKILL');
       await exited;
     },
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
   };
+}
+
+/** The dev user's token from the first-start hint (the curl line's `Bearer <token>`), if the hint has one. */
+export function tokenFromHint(stdout: string): string | undefined {
+  return /Bearer ([A-Za-z0-9._~-]+)'/.exec(stdout)?.[1];
+}
+
+/** Resident memory of a process now, in bytes (Linux /proc). */
+export function rssBytes(pid: number): number {
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!kb) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kb[1]) * 1024;
 }

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
+import { DomainError } from '../../domain/errors.js';
 import type { ReceivedSegment } from '../../domain/upload-service.js';
-import { InvalidRequestError } from '../../wire/problems.js';
+import { InvalidRequestError, PROBLEMS, ProblemError } from '../../wire/problems.js';
 import { decodeBase64 } from '../../wire/upload.js';
 
 /** The file of an upload form: streamed into a segment as it arrived, or held in memory (small, bounded). */
@@ -83,9 +84,22 @@ async function readMultipart(request: FastifyRequest, fields: Record<string, str
     }
   } catch (error) {
     if (media?.kind === 'received') await options.discard?.(media.segment);
-    throw error;
+    throw asClientError(error);
   }
   return media;
+}
+
+/**
+ * The multipart plugin's own errors carry their status (413 for limits), ours are answers already, and a
+ * system call failing while a segment is written (a full disk) is ours to log as a 500. The parser's errors
+ * carry none of these, and a body it cannot parse is the client's mistake.
+ */
+function asClientError(error: unknown): unknown {
+  const known = error as { statusCode?: number; syscall?: string };
+  if (error instanceof InvalidRequestError || error instanceof ProblemError || error instanceof DomainError || known.statusCode !== undefined || known.syscall !== undefined) {
+    return error;
+  }
+  return InvalidRequestError.of(undefined, [], `The multipart body is not valid: ${(error as Error).message}`);
 }
 
 async function readAtMost(source: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
@@ -93,7 +107,8 @@ async function readAtMost(source: AsyncIterable<Buffer>, limit: number): Promise
   let size = 0;
   for await (const chunk of source) {
     size += chunk.length;
-    if (size > limit) throw InvalidRequestError.of('media', [], `$.media: may be at most ${limit} bytes`);
+    // Beyond the largest file the endpoint takes at all: an oversized body, like the framework's 413.
+    if (size > limit) throw new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);

@@ -3,8 +3,8 @@
  * deployment modes (shared between instances when scaled out); an S3-compatible store would implement the
  * same interface (put/putStream as object uploads, readRange as ranged GETs, deleteGroup as a prefix delete).
  *
- * Keys are `<group>/<name>`: the group is a media id, so everything stored for a media item (its segments,
- * and anything a crash left behind) goes when its group is deleted.
+ * Keys are `<group>/<name>`, or a group alone: the group is a media id, so everything stored for a media item
+ * (its one blob or its segments, and anything a crash left behind) goes when its group is deleted.
  */
 export interface BlobStore {
   /** Stores the bytes under `key`, atomically (readers see all of them or none) and durably. */
@@ -20,7 +20,7 @@ export interface BlobStore {
   readRange(key: string, start: number, end: number): Promise<Buffer>;
   /** Removes `key`; removing a missing key is not an error. */
   delete(key: string): Promise<void>;
-  /** Removes every blob of `group`; removing a missing group is not an error. */
+  /** Removes the blob named `group` and every blob of `group`; removing a missing group is not an error. */
   deleteGroup(group: string): Promise<void>;
 }
 

@@ -1,6 +1,8 @@
 /**
  * Versioned schema of the embedded store. Append a migration; never edit one that has shipped.
  * Ids are TEXT: 19-digit snowflakes do not fit a JavaScript number.
+ * Versions may have gaps (work on different areas reserves numbers in parallel); the runner applies every
+ * migration not yet applied, in version order, so each must stand on the ones numbered below it only.
  */
 export interface Migration {
   version: number;
@@ -79,6 +81,42 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         media_id TEXT PRIMARY KEY,
         since INTEGER NOT NULL
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 3,
+    name: 'OAuth: client and consumer credentials, refresh-token families, OAuth 1.0a tokens',
+    sql: `
+      ALTER TABLE apps ADD COLUMN consumer_key TEXT;
+      ALTER TABLE apps ADD COLUMN consumer_secret_sealed TEXT;
+      CREATE UNIQUE INDEX apps_consumer_key ON apps(consumer_key);
+      ALTER TABLE tokens ADD COLUMN family_id TEXT;
+      CREATE INDEX tokens_family ON tokens(family_id) WHERE family_id IS NOT NULL;
+      CREATE INDEX tokens_app ON tokens(app_id);
+      CREATE TABLE refresh_tokens (
+        hash TEXT PRIMARY KEY,
+        family_id TEXT NOT NULL,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        scopes TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        revoked_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);
+      CREATE INDEX refresh_tokens_app ON refresh_tokens(app_id);
+      CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id);
+      CREATE TABLE oauth1_tokens (
+        token TEXT PRIMARY KEY,
+        secret_sealed TEXT NOT NULL,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX oauth1_tokens_app ON oauth1_tokens(app_id);
+      CREATE INDEX oauth1_tokens_user ON oauth1_tokens(user_id);
     `,
   },
 ];

@@ -3,7 +3,17 @@ import path from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import type { MediaCategory, MediaKind, MediaState } from '../../domain/media.js';
 import { applyPatch, type MediaMetadata, type MetadataPatch } from '../../domain/metadata.js';
-import type { AppRecord, MediaRecord, SegmentRecord, SubtitleTrack, TokenRecord, UserRecord } from '../records.js';
+import type {
+  AppRecord,
+  MediaRecord,
+  OAuth1Credentials,
+  OAuth1TokenRecord,
+  RefreshTokenRecord,
+  SegmentRecord,
+  SubtitleTrack,
+  TokenRecord,
+  UserRecord,
+} from '../records.js';
 import { DuplicateKeyError, type AddSegmentOutcome, type FinalizeFacts, type Store } from '../store.js';
 import { GroupCommitter } from './group-commit.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -49,6 +59,28 @@ interface TokenRow {
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+  family_id: string | null;
+}
+
+interface RefreshTokenRow {
+  hash: string;
+  family_id: string;
+  app_id: string;
+  user_id: string;
+  scopes: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+interface OAuth1TokenRow {
+  token: string;
+  secret_sealed: string;
+  app_id: string;
+  user_id: string;
+  created_at: number;
+  revoked_at: number | null;
 }
 
 interface UserRow {
@@ -64,6 +96,8 @@ interface AppRow {
   client_id: string;
   client_secret_hash: string | null;
   callback_urls: string;
+  consumer_key: string | null;
+  consumer_secret_sealed: string | null;
   created_at: number;
 }
 
@@ -251,8 +285,53 @@ export class SqliteStore implements Store {
     return row && toApp(row);
   }
 
+  async findAppByClientId(clientId: string): Promise<AppRecord | undefined> {
+    const row = this.stmt.findAppByClientId.get(clientId) as AppRow | undefined;
+    return row && toApp(row);
+  }
+
+  async findAppByConsumerKey(consumerKey: string): Promise<AppRecord | undefined> {
+    const row = this.stmt.findAppByConsumerKey.get(consumerKey) as AppRow | undefined;
+    return row && toApp(row);
+  }
+
   async countUsers(): Promise<number> {
     return (this.stmt.countUsers.get() as { n: number }).n;
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return (this.stmt.listUsers.all() as UserRow[]).map(toUser);
+  }
+
+  async listApps(): Promise<AppRecord[]> {
+    return (this.stmt.listApps.all() as AppRow[]).map(toApp);
+  }
+
+  async listTokens(filter: { userId?: string }): Promise<TokenRecord[]> {
+    return (this.stmt.listTokens.all({ user: filter.userId ?? null }) as TokenRow[]).map(toToken);
+  }
+
+  async findRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined> {
+    const row = this.stmt.findRefreshToken.get(hash) as RefreshTokenRow | undefined;
+    return row && toRefreshToken(row);
+  }
+
+  async findOAuth1Credentials(consumerKey: string, token: string): Promise<OAuth1Credentials | undefined> {
+    const row = this.stmt.findOAuth1Credentials.get(token, consumerKey) as
+      | { app_id: string; user_id: string; consumer_secret_sealed: string; secret_sealed: string }
+      | undefined;
+    return (
+      row && {
+        appId: row.app_id,
+        userId: row.user_id,
+        consumerSecretSealed: row.consumer_secret_sealed,
+        tokenSecretSealed: row.secret_sealed,
+      }
+    );
+  }
+
+  async listOAuth1Tokens(filter: { userId?: string }): Promise<OAuth1TokenRecord[]> {
+    return (this.stmt.listOAuth1Tokens.all({ user: filter.userId ?? null }) as OAuth1TokenRow[]).map(toOAuth1Token);
   }
 
   insertUser(user: UserRecord): Promise<void> {
@@ -272,31 +351,111 @@ export class SqliteStore implements Store {
           app.clientId,
           app.clientSecretHash,
           JSON.stringify(app.callbackUrls),
+          app.consumerKey,
+          app.consumerSecretSealed,
           app.createdAtMs,
         ),
       );
     });
   }
 
+  deleteUser(id: string): Promise<boolean> {
+    return this.writes.write(() => this.stmt.deleteUser.run(id).changes > 0);
+  }
+
+  deleteApp(id: string): Promise<boolean> {
+    return this.writes.write(() => this.stmt.deleteApp.run(id).changes > 0);
+  }
+
   insertToken(token: TokenRecord): Promise<void> {
+    return this.writes.write(() => this.runInsertToken(token));
+  }
+
+  revokeToken(hash: string, nowMs: number): Promise<boolean> {
+    return this.writes.write(() => this.stmt.revokeToken.run(nowMs, hash).changes > 0);
+  }
+
+  insertGrant(access: TokenRecord, refresh: RefreshTokenRecord | null): Promise<void> {
+    return this.writes.write(() => {
+      this.runInsertToken(access);
+      if (refresh) this.runInsertRefreshToken(refresh);
+    });
+  }
+
+  rotateRefreshToken(oldHash: string, access: TokenRecord, refresh: RefreshTokenRecord, nowMs: number): Promise<boolean> {
+    return this.writes.write(() => {
+      // Writes run one at a time on this connection, so "mark used if live" cannot interleave with another use.
+      if (this.stmt.markRefreshTokenUsed.run(nowMs, oldHash).changes === 0) {
+        const old = this.stmt.findRefreshToken.get(oldHash) as RefreshTokenRow | undefined;
+        if (old) this.runRevokeFamily(old.family_id, nowMs);
+        return false;
+      }
+      this.runInsertToken(access);
+      this.runInsertRefreshToken(refresh);
+      return true;
+    });
+  }
+
+  revokeFamily(familyId: string, nowMs: number): Promise<number> {
+    return this.writes.write(() => this.runRevokeFamily(familyId, nowMs));
+  }
+
+  insertOAuth1Token(token: OAuth1TokenRecord): Promise<void> {
     return this.writes.write(() => {
       translateConstraint(() =>
-        this.stmt.insertToken.run(
-          token.hash,
-          token.kind,
+        this.stmt.insertOAuth1Token.run(
+          token.token,
+          token.secretSealed,
           token.appId,
           token.userId,
-          token.scopes.join(' '),
           token.createdAtMs,
-          token.expiresAtMs,
           token.revokedAtMs,
         ),
       );
     });
   }
 
-  revokeToken(hash: string, nowMs: number): Promise<boolean> {
-    return this.writes.write(() => this.stmt.revokeToken.run(nowMs, hash).changes > 0);
+  revokeOAuth1Token(token: string, nowMs: number): Promise<boolean> {
+    return this.writes.write(() => this.stmt.revokeOAuth1Token.run(nowMs, token).changes > 0);
+  }
+
+  private runInsertToken(token: TokenRecord): void {
+    translateConstraint(() =>
+      this.stmt.insertToken.run(
+        token.hash,
+        token.kind,
+        token.appId,
+        token.userId,
+        token.scopes.join(' '),
+        token.createdAtMs,
+        token.expiresAtMs,
+        token.revokedAtMs,
+        token.familyId,
+      ),
+    );
+  }
+
+  private runInsertRefreshToken(token: RefreshTokenRecord): void {
+    translateConstraint(() =>
+      this.stmt.insertRefreshToken.run(
+        token.hash,
+        token.familyId,
+        token.appId,
+        token.userId,
+        token.scopes.join(' '),
+        token.createdAtMs,
+        token.expiresAtMs,
+        token.usedAtMs,
+        token.revokedAtMs,
+      ),
+    );
+  }
+
+  private runRevokeFamily(familyId: string, nowMs: number): number {
+    return (
+      this.stmt.revokeFamilyTokens.run(nowMs, familyId).changes +
+      this.stmt.revokeFamilyRefreshTokens.run(nowMs, familyId).changes
+    );
   }
 
   async ping(): Promise<void> {
@@ -314,7 +473,7 @@ function migrate(db: Db): void {
   const applied = new Set(
     (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
   );
-  for (const migration of SQLITE_MIGRATIONS) {
+  for (const migration of [...SQLITE_MIGRATIONS].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue;
     // IMMEDIATE: two processes starting at once must not both apply the same migration.
     db.transaction(() => {
@@ -363,15 +522,34 @@ function prepareStatements(db: Db) {
     findUserByName: p('SELECT * FROM users WHERE username = ?'),
     findUserById: p('SELECT * FROM users WHERE id = ?'),
     findAppByName: p('SELECT * FROM apps WHERE name = ?'),
+    findAppByClientId: p('SELECT * FROM apps WHERE client_id = ?'),
+    findAppByConsumerKey: p('SELECT * FROM apps WHERE consumer_key = ?'),
     countUsers: p('SELECT count(*) AS n FROM users'),
+    listUsers: p('SELECT * FROM users ORDER BY created_at, id'),
+    listApps: p('SELECT * FROM apps ORDER BY created_at, id'),
+    listTokens: p('SELECT * FROM tokens WHERE @user IS NULL OR user_id = @user ORDER BY created_at DESC'),
     insertUser: p('INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)'),
-    insertApp: p(
-      'INSERT INTO apps (id, name, client_id, client_secret_hash, callback_urls, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
-    insertToken: p(
-      'INSERT INTO tokens (hash, kind, app_id, user_id, scopes, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
+    insertApp: p(`INSERT INTO apps (id, name, client_id, client_secret_hash, callback_urls, consumer_key, consumer_secret_sealed,
+        created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    deleteUser: p('DELETE FROM users WHERE id = ?'),
+    deleteApp: p('DELETE FROM apps WHERE id = ?'),
+    insertToken: p(`INSERT INTO tokens (hash, kind, app_id, user_id, scopes, created_at, expires_at, revoked_at, family_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     revokeToken: p('UPDATE tokens SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL'),
+    findRefreshToken: p('SELECT * FROM refresh_tokens WHERE hash = ?'),
+    insertRefreshToken: p(`INSERT INTO refresh_tokens (hash, family_id, app_id, user_id, scopes, created_at, expires_at, used_at,
+        revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    markRefreshTokenUsed: p('UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL AND revoked_at IS NULL'),
+    revokeFamilyTokens: p('UPDATE tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL'),
+    revokeFamilyRefreshTokens: p('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL'),
+    findOAuth1Credentials: p(`SELECT t.app_id, t.user_id, t.secret_sealed, a.consumer_secret_sealed
+      FROM oauth1_tokens t JOIN apps a ON a.id = t.app_id
+      WHERE t.token = ? AND t.revoked_at IS NULL AND a.consumer_key = ? AND a.consumer_secret_sealed IS NOT NULL`),
+    listOAuth1Tokens: p('SELECT * FROM oauth1_tokens WHERE @user IS NULL OR user_id = @user ORDER BY created_at DESC'),
+    insertOAuth1Token: p(
+      'INSERT INTO oauth1_tokens (token, secret_sealed, app_id, user_id, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    revokeOAuth1Token: p('UPDATE oauth1_tokens SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL'),
     ping: p('SELECT 1'),
   };
 }
@@ -427,6 +605,32 @@ function toToken(row: TokenRow): TokenRecord {
     createdAtMs: row.created_at,
     expiresAtMs: row.expires_at,
     revokedAtMs: row.revoked_at,
+    familyId: row.family_id,
+  };
+}
+
+function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
+  return {
+    hash: row.hash,
+    familyId: row.family_id,
+    appId: row.app_id,
+    userId: row.user_id,
+    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
+    createdAtMs: row.created_at,
+    expiresAtMs: row.expires_at,
+    usedAtMs: row.used_at,
+    revokedAtMs: row.revoked_at,
+  };
+}
+
+function toOAuth1Token(row: OAuth1TokenRow): OAuth1TokenRecord {
+  return {
+    token: row.token,
+    secretSealed: row.secret_sealed,
+    appId: row.app_id,
+    userId: row.user_id,
+    createdAtMs: row.created_at,
+    revokedAtMs: row.revoked_at,
   };
 }
 
@@ -441,6 +645,8 @@ function toApp(row: AppRow): AppRecord {
     clientId: row.client_id,
     clientSecretHash: row.client_secret_hash,
     callbackUrls: JSON.parse(row.callback_urls) as string[],
+    consumerKey: row.consumer_key,
+    consumerSecretSealed: row.consumer_secret_sealed,
     createdAtMs: row.created_at,
   };
 }

@@ -1,5 +1,6 @@
 import type { UserPrincipal } from '../../../auth/principal.js';
 import { defineEndpoint } from '../../../http/endpoint.js';
+import { formatV1Error } from '../../shared/v1-errors.js';
 import { InvalidRequestError, JSON_CONTENT_TYPE } from '../../../wire/problems.js';
 import type { Query } from '../../../wire/query.js';
 import { formatV1Media } from '../../../wire/v1.js';
@@ -12,7 +13,7 @@ export default defineEndpoint({
   url: '/1.1/media/upload.json',
   auth: { context: 'user', scope: 'media.write' },
   rateLimit: 'upload_status',
-  dialect: 'v1.1',
+  formatError: formatV1Error,
   handler: async ({ ctx, request, reply, principal }) => {
     const query = request.query as Query;
     if (query.command !== 'STATUS') throw InvalidRequestError.of('command', [String(query.command ?? '')], 'command must be STATUS.');

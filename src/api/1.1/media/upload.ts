@@ -1,5 +1,6 @@
 import type { UserPrincipal } from '../../../auth/principal.js';
 import { defineEndpoint } from '../../../http/endpoint.js';
+import { formatV1Error } from '../../shared/v1-errors.js';
 import { JSON_CONTENT_TYPE } from '../../../wire/problems.js';
 import { formatV1Init, formatV1Media } from '../../../wire/v1.js';
 import { ONE_SHOT_BODY_LIMIT } from '../../shared/upload-commands.js';
@@ -16,7 +17,7 @@ export default defineEndpoint({
   auth: { context: 'user', scope: 'media.write' },
   rateLimit: 'upload',
   bodyLimit: ONE_SHOT_BODY_LIMIT,
-  dialect: 'v1.1',
+  formatError: formatV1Error,
   handler: async ({ ctx, request, reply, principal }) => {
     const result = await runUploadCommand(ctx, request, principal as UserPrincipal, { mediaCategory: 'tweet_image' });
     if (result.command === 'APPEND') {

@@ -2,6 +2,7 @@ import type { UserPrincipal } from '../../../../auth/principal.js';
 import { DomainError } from '../../../../domain/errors.js';
 import { isJsonBody, jsonBody, parseJsonBytes } from '../../../../http/body-parsers.js';
 import { defineEndpoint } from '../../../../http/endpoint.js';
+import { formatV1Error } from '../../../shared/v1-errors.js';
 import { domainToInvalidRequest } from '../../../../http/errors.js';
 import { parseV1Metadata } from '../../../../wire/metadata-v1.js';
 import { METADATA_BODY_LIMIT } from '../../../shared/metadata-upsert.js';
@@ -19,7 +20,7 @@ export default defineEndpoint({
   auth: { context: 'user', scope: 'media.write' },
   rateLimit: 'metadata',
   bodyLimit: METADATA_BODY_LIMIT,
-  dialect: 'v1.1',
+  formatError: formatV1Error,
   handler: async ({ ctx, request, reply, principal }) => {
     const plain = Buffer.isBuffer(request.body) && TEXT_PLAIN.test(request.headers['content-type'] ?? '');
     const body = plain && !isJsonBody(request.body) ? parseJsonBytes(request.body as Buffer) : jsonBody(request);

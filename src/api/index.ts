@@ -14,7 +14,6 @@ import subtitlesDelete from './2/media/subtitles/delete.js';
 import v1MetadataCreate from './1.1/media/metadata/create.js';
 import v1Upload from './1.1/media/upload.js';
 import v1UploadStatus from './1.1/media/upload-status.js';
-
 import oauth2Revoke from './2/oauth2/revoke.js';
 import oauth2Token from './2/oauth2/token.js';
 import authorize from './i/oauth2/authorize.js';

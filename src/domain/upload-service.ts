@@ -307,6 +307,6 @@ async function* hashedAndLimited(source: ByteChunks, hash: Hash, limit: number):
   }
 }
 
-export function segmentTooLarge(size: number): DomainError {
+function segmentTooLarge(size: number): DomainError {
   return new DomainError('MEDIA_TOO_LARGE', 'media', String(size), `A segment may be at most ${SIZE_LIMITS.chunk} bytes (5 MB).`);
 }

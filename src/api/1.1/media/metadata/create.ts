@@ -1,6 +1,6 @@
 import type { UserPrincipal } from '../../../../auth/principal.js';
 import { DomainError } from '../../../../domain/errors.js';
-import { isJsonBody, jsonBody, parseJsonBytes } from '../../../../http/body-parsers.js';
+import { jsonBody, parseJsonBytes } from '../../../../http/body-parsers.js';
 import { defineEndpoint } from '../../../../http/endpoint.js';
 import { formatV1Error } from '../../../shared/v1-errors.js';
 import { domainToInvalidRequest } from '../../../../http/errors.js';
@@ -23,7 +23,7 @@ export default defineEndpoint({
   formatError: formatV1Error,
   handler: async ({ ctx, request, reply, principal }) => {
     const plain = Buffer.isBuffer(request.body) && TEXT_PLAIN.test(request.headers['content-type'] ?? '');
-    const body = plain && !isJsonBody(request.body) ? parseJsonBytes(request.body as Buffer) : jsonBody(request);
+    const body = plain ? parseJsonBytes(request.body as Buffer) : jsonBody(request);
     const { mediaId, patch } = parseV1Metadata(body);
     try {
       await ctx.media.updateMetadata(principal as UserPrincipal, mediaId, patch);

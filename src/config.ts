@@ -14,6 +14,11 @@ export interface Config {
   /** Base URL printed in the start-up hint; defaults to http://HOST:PORT. */
   readonly publicUrl: string;
   readonly dataDir: string;
+  /** `postgres://...` selects the PostgreSQL store; unset means the embedded SQLite store in dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  /** `redis://...` shares rate-limit counters (and other hot, short-lived state) between instances. */
+  readonly redisUrl: string | undefined;
   /** Where media bytes live; `<dataDir>/blobs` unless set. */
   readonly blobDir: string;
   /** Host used in problem `type` URIs, e.g. https://api.twitter.com/2/problems/invalid-request. */
@@ -119,6 +124,9 @@ export function readConfig(env: Env = process.env): Config {
     port,
     publicUrl: str('XMEDIA_PUBLIC_URL', `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
     dataDir,
+    databaseUrl: optionalUrl('DATABASE_URL', source.DATABASE_URL, ['postgres:', 'postgresql:']),
+    databasePoolSize: int('XMEDIA_DATABASE_POOL_SIZE', 10, 1),
+    redisUrl: optionalUrl('REDIS_URL', source.REDIS_URL, ['redis:', 'rediss:']),
     blobDir: path.resolve(dataDir, str('XMEDIA_BLOB_DIR', 'blobs')),
     problemHost: str('XMEDIA_PROBLEM_HOST', 'https://api.twitter.com').replace(/\/+$/, ''),
     logLevel: str('XMEDIA_LOG_LEVEL', 'info'),
@@ -149,6 +157,18 @@ export function readConfig(env: Env = process.env): Config {
     devBootstrap: bool('XMEDIA_DEV_BOOTSTRAP', true),
   };
   return deepFreeze(config);
+}
+
+function optionalUrl(name: string, raw: string | undefined, protocols: readonly string[]): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let protocol: string;
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    throw new ConfigError(`${name} is not a URL`);
+  }
+  if (!protocols.includes(protocol)) throw new ConfigError(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  return raw;
 }
 
 function withConfigFile(env: Env): Env {

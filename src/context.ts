@@ -13,6 +13,7 @@ import { MemoryRateLimitStore, type RateLimitStore } from './ratelimit/limiter.j
 import { RateLimiter } from './ratelimit/rate-limiter.js';
 import { Throttle } from './ratelimit/throttle.js';
 import { MemoryEphemeralStore, type EphemeralStore } from './storage/ephemeral.js';
+import type { Redis } from 'ioredis';
 import type { BlobStore } from './storage/blobs/blob-store.js';
 import { openBlobStore, openStore } from './storage/open.js';
 import type { Store } from './storage/store.js';
@@ -40,18 +41,26 @@ export interface AppContext {
   readonly sweeper: ExpirySweeper;
   readonly problems: ProblemFormatter;
   readonly now: () => number;
+  /** Hot state shared between instances (REDIS_URL); null in the embedded default. */
+  readonly redis: Redis | null;
 }
 
-export function createContext(config: Config): AppContext {
-  const store = openStore(config);
+export async function createContext(config: Config): Promise<AppContext> {
+  const store = await openStore(config);
   const blobs = openBlobStore(config);
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : null;
   const ids = new SnowflakeIds();
   const now = Date.now;
   const keys = deriveKeys(loadMasterSecret(config));
   const box = new SecretBox(keys.secrets);
-  // Codes and nonces: process memory while embedded; a Redis EphemeralStore when instances share state.
-  const ephemeral: EphemeralStore = new MemoryEphemeralStore();
-  const counters: RateLimitStore = new MemoryRateLimitStore();
+  // Codes, nonces and counters: process memory while embedded; Redis when instances share state.
+  let ephemeral: EphemeralStore = new MemoryEphemeralStore();
+  let counters: RateLimitStore = new MemoryRateLimitStore();
+  if (redis) {
+    const shared = await import('./storage/redis.js');
+    ephemeral = new shared.RedisEphemeralStore(redis);
+    counters = new shared.RedisRateLimitStore(redis);
+  }
   return {
     config,
     store,
@@ -71,9 +80,22 @@ export function createContext(config: Config): AppContext {
     sweeper: new ExpirySweeper(store, blobs, config.media.sweepIntervalSecs * 1000, now),
     problems: new ProblemFormatter(config.problemHost),
     now,
+    redis,
   };
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.store.close();
+  await ctx.redis?.quit();
+}
+
+/**
+ * Connects eagerly, so a wrong REDIS_URL fails at start-up rather than on the first request. ioredis is
+ * loaded only when configured, like the PostgreSQL driver.
+ */
+async function connectRedis(url: string): Promise<Redis> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  return redis;
 }

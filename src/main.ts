@@ -1,6 +1,6 @@
 import { firstStartHint } from './bootstrap.js';
 import { ConfigError, readConfig, type Config } from './config.js';
-import { closeContext, createContext } from './context.js';
+import { closeContext, createContext, type AppContext } from './context.js';
 import { buildServer } from './http/server.js';
 
 /** `npm start`: read the configuration, serve the API, print how to make the first call. */
@@ -15,7 +15,13 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const ctx = createContext(config);
+  let ctx: AppContext;
+  try {
+    ctx = await createContext(config);
+  } catch (error) {
+    process.stderr.write(`xmedia: cannot open storage: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
   const app = await buildServer(ctx);
   try {
     await app.listen({ host: config.host, port: config.port });

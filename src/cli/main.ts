@@ -33,7 +33,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`xmedia: ${(error as Error).message}\nusage: xmedia ${command.usage}\n`);
     return 2;
   }
-  const ctx = createContext(readConfig());
+  const ctx = await createContext(readConfig());
   const out: CliOutput = {
     line: (text) => process.stdout.write(`${text}\n`),
     note: (text) => process.stderr.write(`${text}\n`),

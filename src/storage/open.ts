@@ -4,8 +4,15 @@ import type { BlobStore } from './blobs/blob-store.js';
 import { SqliteStore } from './sqlite/store.js';
 import type { Store } from './store.js';
 
-/** Picks the storage backends the configuration asks for. */
-export function openStore(config: Config): Store {
+/**
+ * Picks the storage backend the configuration asks for: PostgreSQL when DATABASE_URL is set, else SQLite.
+ * The PostgreSQL driver is loaded only when used, so the embedded default starts without it.
+ */
+export async function openStore(config: Config): Promise<Store> {
+  if (config.databaseUrl) {
+    const { PostgresStore } = await import('./postgres/store.js');
+    return PostgresStore.open({ connectionString: config.databaseUrl, poolSize: config.databasePoolSize });
+  }
   return SqliteStore.open(config.dataDir);
 }
 

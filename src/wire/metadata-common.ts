@@ -40,11 +40,15 @@ export function foundMediaOriginPatch(origin: { provider?: string; id?: string }
 
 /** Copies only the sticker fields X defines: unknown keys are ignored and never stored. */
 export function stickersPatch(info: { stickers: Sticker[] } | undefined): Sticker[] | undefined {
-  if (info === undefined) return undefined;
-  return info.stickers.map((sticker) => {
-    const copy: Record<string, unknown> = {};
-    for (const field of STICKER_FIELDS) if (sticker[field] !== undefined) copy[field] = sticker[field];
-    return copy as Sticker;
+  return info === undefined ? undefined : formatStickers(info.stickers);
+}
+
+/** Stickers in X's field order, whatever order the backend kept them in (PostgreSQL's JSONB reorders keys). */
+export function formatStickers(stickers: readonly Sticker[]): Sticker[] {
+  return stickers.map((sticker) => {
+    const out: Record<string, unknown> = {};
+    for (const field of STICKER_FIELDS) if (sticker[field] !== undefined) out[field] = sticker[field];
+    return out as Sticker;
   });
 }
 

@@ -5,6 +5,7 @@ import {
   altTextPatch,
   foundMediaOriginPatch,
   formatFoundMediaOrigin,
+  formatStickers,
   stickersPatch,
   type MetadataWireShape,
 } from './metadata-common.js';
@@ -50,7 +51,7 @@ export const flatMetadataShape: MetadataWireShape = {
     if (metadata.allowDownload !== undefined) associated.allow_download_status = { allow_download: metadata.allowDownload };
     if (metadata.altText !== undefined) associated.alt_text = { text: metadata.altText };
     if (metadata.foundMediaOrigin !== undefined) associated.found_media_origin = formatFoundMediaOrigin(metadata.foundMediaOrigin);
-    if (metadata.stickers !== undefined) associated.sticker_info = { stickers: metadata.stickers };
+    if (metadata.stickers !== undefined) associated.sticker_info = { stickers: formatStickers(metadata.stickers) };
     if (metadata.uploadSource !== undefined) associated.upload_source = { text: metadata.uploadSource };
     return { data: { associated_metadata: associated, id: mediaId } };
   },

@@ -5,6 +5,7 @@ import {
   altTextPatch,
   foundMediaOriginPatch,
   formatFoundMediaOrigin,
+  formatStickers,
   stickersPatch,
   type MetadataWireShape,
 } from './metadata-common.js';
@@ -138,7 +139,7 @@ export const wrappedMetadataShape: MetadataWireShape = {
       };
     }
     if (m.sharedInDms !== undefined) out.shared_info = { shared: m.sharedInDms };
-    if (m.stickers !== undefined) out.sticker_info = { stickers: m.stickers };
+    if (m.stickers !== undefined) out.sticker_info = { stickers: formatStickers(m.stickers) };
     if (m.uploadSource !== undefined) out.upload_source = { upload_source: m.uploadSource };
     return { data: { associated_metadata: out, id: mediaId } };
   },

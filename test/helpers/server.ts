@@ -35,7 +35,7 @@ export async function startServer(env: Record<string, string> = {}, dataDir = te
     XMEDIA_DEV_BOOTSTRAP: 'off',
     ...env,
   });
-  const ctx = createContext(config);
+  const ctx = await createContext(config);
   const app = await buildServer(ctx);
   await app.listen({ host: config.host, port: 0 });
   const { port } = app.server.address() as AddressInfo;

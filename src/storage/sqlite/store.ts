@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
-import type { MediaCategory, MediaKind, MediaState } from '../../domain/media.js';
 import { applyPatch, type MediaMetadata, type MetadataPatch } from '../../domain/metadata.js';
 import type {
   AppRecord,
@@ -14,92 +13,28 @@ import type {
   TokenRecord,
   UserRecord,
 } from '../records.js';
+import {
+  json,
+  toApp,
+  toMedia,
+  toOAuth1Token,
+  toRefreshToken,
+  toSegment,
+  toToken,
+  toUser,
+  type AppRow,
+  type MediaRow,
+  type OAuth1TokenRow,
+  type RefreshTokenRow,
+  type SegmentRow,
+  type TokenRow,
+  type UserRow,
+} from '../rows.js';
 import { DuplicateKeyError, type AddSegmentOutcome, type FinalizeFacts, type Store } from '../store.js';
 import { GroupCommitter } from './group-commit.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 export const SQLITE_FILE = 'xmedia.sqlite';
-
-interface MediaRow {
-  id: string;
-  kind: string;
-  category: string;
-  mime_type: string;
-  owner_id: string;
-  app_id: string | null;
-  additional_owners: string;
-  shared: number;
-  state: string;
-  size: number;
-  width: number | null;
-  height: number | null;
-  duration_ms: number | null;
-  created_at: number;
-  expires_at: number;
-  processing_starts_at: number | null;
-  ready_at: number | null;
-  processing_error: string | null;
-  subtitles: string;
-  metadata: string;
-}
-
-interface SegmentRow {
-  segment_index: number;
-  blob_key: string;
-  size: number;
-  sha256: string;
-}
-
-interface TokenRow {
-  hash: string;
-  kind: 'user' | 'app';
-  app_id: string;
-  user_id: string | null;
-  scopes: string;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  family_id: string | null;
-}
-
-interface RefreshTokenRow {
-  hash: string;
-  family_id: string;
-  app_id: string;
-  user_id: string;
-  scopes: string;
-  created_at: number;
-  expires_at: number;
-  used_at: number | null;
-  revoked_at: number | null;
-}
-
-interface OAuth1TokenRow {
-  token: string;
-  secret_sealed: string;
-  app_id: string;
-  user_id: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-interface UserRow {
-  id: string;
-  username: string;
-  password_hash: string | null;
-  created_at: number;
-}
-
-interface AppRow {
-  id: string;
-  name: string;
-  client_id: string;
-  client_secret_hash: string | null;
-  callback_urls: string;
-  consumer_key: string | null;
-  consumer_secret_sealed: string | null;
-  created_at: number;
-}
 
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a committed write survives
@@ -218,7 +153,7 @@ export class SqliteStore implements Store {
     return this.writes.write(() => {
       const row = this.stmt.getLiveMedia.get(mediaId, nowMs) as MediaRow | undefined;
       if (!row) return undefined;
-      const tracks = (JSON.parse(row.subtitles) as SubtitleTrack[]).filter((t) => t.languageCode !== track.languageCode);
+      const tracks = json(row.subtitles).filter((t) => t.languageCode !== track.languageCode);
       tracks.push(track);
       this.stmt.setSubtitles.run(JSON.stringify(tracks), mediaId);
       return tracks;
@@ -229,7 +164,7 @@ export class SqliteStore implements Store {
     return this.writes.write(() => {
       const row = this.stmt.getLiveMedia.get(mediaId, nowMs) as MediaRow | undefined;
       if (!row) return undefined;
-      const tracks = JSON.parse(row.subtitles) as SubtitleTrack[];
+      const tracks = json(row.subtitles);
       const kept = tracks.filter((t) => t.languageCode !== languageCode);
       if (kept.length === tracks.length) return false;
       this.stmt.setSubtitles.run(JSON.stringify(kept), mediaId);
@@ -564,89 +499,4 @@ function translateConstraint<T>(run: () => T): T {
     }
     throw error;
   }
-}
-
-function toMedia(row: MediaRow): MediaRecord {
-  return {
-    id: row.id,
-    kind: row.kind as MediaKind,
-    category: row.category as MediaCategory,
-    mimeType: row.mime_type,
-    ownerId: row.owner_id,
-    appId: row.app_id,
-    additionalOwners: JSON.parse(row.additional_owners) as string[],
-    shared: row.shared === 1,
-    state: row.state as MediaState,
-    size: row.size,
-    width: row.width,
-    height: row.height,
-    durationMs: row.duration_ms,
-    createdAtMs: row.created_at,
-    expiresAtMs: row.expires_at,
-    processingStartsAtMs: row.processing_starts_at,
-    readyAtMs: row.ready_at,
-    processingError: row.processing_error,
-    subtitles: JSON.parse(row.subtitles) as SubtitleTrack[],
-    metadata: JSON.parse(row.metadata) as MediaMetadata,
-  };
-}
-
-function toSegment(row: SegmentRow): SegmentRecord {
-  return { index: row.segment_index, blobKey: row.blob_key, size: row.size, sha256: row.sha256 };
-}
-
-function toToken(row: TokenRow): TokenRecord {
-  return {
-    hash: row.hash,
-    kind: row.kind,
-    appId: row.app_id,
-    userId: row.user_id,
-    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
-    createdAtMs: row.created_at,
-    expiresAtMs: row.expires_at,
-    revokedAtMs: row.revoked_at,
-    familyId: row.family_id,
-  };
-}
-
-function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
-  return {
-    hash: row.hash,
-    familyId: row.family_id,
-    appId: row.app_id,
-    userId: row.user_id,
-    scopes: row.scopes === '' ? [] : row.scopes.split(' '),
-    createdAtMs: row.created_at,
-    expiresAtMs: row.expires_at,
-    usedAtMs: row.used_at,
-    revokedAtMs: row.revoked_at,
-  };
-}
-
-function toOAuth1Token(row: OAuth1TokenRow): OAuth1TokenRecord {
-  return {
-    token: row.token,
-    secretSealed: row.secret_sealed,
-    appId: row.app_id,
-    userId: row.user_id,
-    createdAtMs: row.created_at,
-    revokedAtMs: row.revoked_at,
-  };
-}
-
-function toUser(row: UserRow): UserRecord {
-  return { id: row.id, username: row.username, passwordHash: row.password_hash, createdAtMs: row.created_at };
-}
-
-function toApp(row: AppRow): AppRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    clientId: row.client_id,
-    clientSecretHash: row.client_secret_hash,
-    callbackUrls: JSON.parse(row.callback_urls) as string[],
-    consumerKey: row.consumer_key,
-    consumerSecretSealed: row.consumer_secret_sealed,
-    createdAtMs: row.created_at,
-  };
 }

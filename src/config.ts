@@ -19,6 +19,8 @@ export interface Config {
   readonly databasePoolSize: number;
   /** `redis://...` shares rate-limit counters (and other hot, short-lived state) between instances. */
   readonly redisUrl: string | undefined;
+  /** Prefix of every key xmedia keeps in Redis, so several deployments can share one server. */
+  readonly redisPrefix: string;
   /** Where media bytes live; `<dataDir>/blobs` unless set. */
   readonly blobDir: string;
   /** Host used in problem `type` URIs, e.g. https://api.twitter.com/2/problems/invalid-request. */
@@ -119,14 +121,23 @@ export function readConfig(env: Env = process.env): Config {
     endpoints[endpoint] = parseLimitPair(name, source[name], defaults);
   }
 
+  const databaseUrl = optionalUrl('DATABASE_URL', source.DATABASE_URL, ['postgres:', 'postgresql:']);
+  const masterSecret = secretKey(source.XMEDIA_SECRET_KEY);
+  if (databaseUrl !== undefined && masterSecret === null) {
+    // Instances sharing a database must all decrypt the same OAuth 1.0a secrets and accept each other's
+    // consent cookies; a key generated per instance into its own data dir would not.
+    throw new ConfigError('XMEDIA_SECRET_KEY is required with DATABASE_URL, the same on every instance (e.g. `openssl rand -base64 32`)');
+  }
+
   const config: Config = {
     host,
     port,
     publicUrl: str('XMEDIA_PUBLIC_URL', `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
     dataDir,
-    databaseUrl: optionalUrl('DATABASE_URL', source.DATABASE_URL, ['postgres:', 'postgresql:']),
+    databaseUrl,
     databasePoolSize: int('XMEDIA_DATABASE_POOL_SIZE', 10, 1),
     redisUrl: optionalUrl('REDIS_URL', source.REDIS_URL, ['redis:', 'rediss:']),
+    redisPrefix: str('XMEDIA_REDIS_PREFIX', 'xmedia:'),
     blobDir: path.resolve(dataDir, str('XMEDIA_BLOB_DIR', 'blobs')),
     problemHost: str('XMEDIA_PROBLEM_HOST', 'https://api.twitter.com').replace(/\/+$/, ''),
     logLevel: str('XMEDIA_LOG_LEVEL', 'info'),
@@ -143,7 +154,7 @@ export function readConfig(env: Env = process.env): Config {
       daySecs: int('XMEDIA_RATE_LIMIT_DAY_SECS', 86_400, 1),
       endpoints,
     },
-    secretKey: secretKey(source.XMEDIA_SECRET_KEY),
+    secretKey: masterSecret,
     oauth: {
       accessTokenTtlSecs: int('XMEDIA_ACCESS_TOKEN_TTL_SECS', 7_200, 1),
       refreshTokenTtlSecs: int('XMEDIA_REFRESH_TOKEN_TTL_SECS', 15_552_000, 1),

@@ -58,8 +58,8 @@ export async function createContext(config: Config): Promise<AppContext> {
   let counters: RateLimitStore = new MemoryRateLimitStore();
   if (redis) {
     const shared = await import('./storage/redis.js');
-    ephemeral = new shared.RedisEphemeralStore(redis);
-    counters = new shared.RedisRateLimitStore(redis);
+    ephemeral = new shared.RedisEphemeralStore(redis, `${config.redisPrefix}eph:`);
+    counters = new shared.RedisRateLimitStore(redis, `${config.redisPrefix}rl:`);
   }
   return {
     config,

@@ -1,5 +1,6 @@
 import type { Endpoint } from '../http/endpoint.js';
 import health from './health.js';
+import healthLive from './health-live.js';
 import mediaByKey from './2/media/by-key.js';
 import mediaLookup from './2/media/lookup.js';
 import metadata from './2/media/metadata.js';
@@ -24,6 +25,7 @@ import appOnlyToken from './oauth2/token.js';
 /** Every API method xmedia serves; one file each, named after its path. */
 export const ENDPOINTS: readonly Endpoint[] = [
   health,
+  healthLive,
   metadataCreate,
   metadata,
   upload,

@@ -3,6 +3,7 @@ import { UsageError, type CliCommand, type CliOutput, type CliValues } from './c
 import { ConfigError, readConfig } from '../config.js';
 import { closeContext, createContext } from '../context.js';
 import { appCreate, appDelete, appList } from './app.js';
+import { migrate } from './migrate.js';
 import { tokenCreate, tokenList, tokenRevoke } from './token.js';
 import { userCreate, userDelete, userList } from './user.js';
 
@@ -17,18 +18,20 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = {
   'token create': tokenCreate,
   'token list': tokenList,
   'token revoke': tokenRevoke,
+  migrate,
 };
 
 async function main(argv: readonly string[]): Promise<number> {
-  const name = argv.slice(0, 2).join(' ');
-  const command = COMMANDS[name];
+  // Commands are one word (`migrate`) or two (`token create`).
+  const words = COMMANDS[argv.slice(0, 2).join(' ')] ? 2 : 1;
+  const command = COMMANDS[argv.slice(0, words).join(' ')];
   if (!command) {
     process.stderr.write(`usage:\n${Object.values(COMMANDS).map((c) => `  xmedia ${c.usage}`).join('\n')}\n`);
     return argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' ? 0 : 2;
   }
   let values: CliValues;
   try {
-    values = parseArgs({ args: [...argv.slice(2)], options: command.options, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: [...argv.slice(words)], options: command.options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     process.stderr.write(`xmedia: ${(error as Error).message}\nusage: xmedia ${command.usage}\n`);
     return 2;

@@ -146,6 +146,8 @@ export interface Store extends MediaReader, MediaTransactor, UploadReader, Uploa
   readonly backend: 'sqlite' | 'postgres';
   /** Throws when the database cannot answer; used by the health route. */
   ping(): Promise<void>;
+  /** The newest migration applied (opening a store applies the missing ones). */
+  schemaVersion(): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -169,6 +169,10 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
       await store.ping();
     });
 
+    it('reports the newest schema version, which every backend reaches', async () => {
+      assert.equal(await store.schemaVersion(), 3);
+    });
+
     describe('media', () => {
       it('gives back what was inserted, field for field', async () => {
         const full = media({

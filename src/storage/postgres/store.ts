@@ -455,6 +455,11 @@ export class PostgresStore implements Store {
     return (result.rowCount ?? 0) > 0;
   }
 
+  async schemaVersion(): Promise<number> {
+    const { rows } = await this.pool.query<{ v: number }>('SELECT coalesce(max(version), 0)::int AS v FROM schema_migrations');
+    return rows[0]!.v;
+  }
+
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }

@@ -393,6 +393,10 @@ export class SqliteStore implements Store {
     );
   }
 
+  async schemaVersion(): Promise<number> {
+    return (this.db.prepare('SELECT coalesce(max(version), 0) AS v FROM schema_migrations').get() as { v: number }).v;
+  }
+
   async ping(): Promise<void> {
     this.stmt.ping.get();
   }

@@ -1,0 +1,20 @@
+// autocannon, run in this process against a server in another.
+import autocannon from 'autocannon';
+
+export async function load({ url, method = 'GET', headers = {}, body, connections = 32, durationSecs = 10 }) {
+  const result = await autocannon({ url, method, headers, body, connections, duration: durationSecs, pipelining: 1 });
+  const non2xx = result.non2xx + result.errors + result.timeouts;
+  return {
+    requestsPerSec: result.requests.average,
+    p99Ms: result.latency.p99,
+    p50Ms: result.latency.p50,
+    total: result.requests.total,
+    failures: non2xx,
+  };
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

@@ -1,0 +1,84 @@
+// Starting, watching and stopping the servers under test.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Spawns `node <args>` with env; resolves once GET <readyPath> answers (or the process prints "ready"). */
+export async function startProcess(name, args, env, { readyUrl, timeoutMs = 30_000 } = {}) {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const started = Date.now();
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited: ${output}`);
+    if (readyUrl) {
+      try {
+        const response = await fetch(readyUrl);
+        await response.arrayBuffer();
+        if (response.status < 500) break;
+      } catch {}
+    } else if (output.includes('ready')) break;
+    if (Date.now() - started > timeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not become ready: ${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    name,
+    child,
+    output: () => output,
+    readyAfterMs: Date.now() - started,
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Resident set size of a process, in MiB, from /proc. */
+export function rssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** Samples RSS every `everyMs` until stopped; returns the peak. */
+export function watchRss(pid, everyMs = 50) {
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMiB(pid));
+    } catch {}
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      try {
+        peak = Math.max(peak, rssMiB(pid));
+      } catch {}
+      return peak;
+    },
+  };
+}
+
+export function runNode(args, env) {
+  const result = spawnSync(process.execPath, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
+}

@@ -1,0 +1,78 @@
+// Starting xmedia from its build (dist/) with a bench-ready data dir: a user, a token, an uploaded image.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { freePort, runNode, startProcess } from './processes.mjs';
+
+const root = path.resolve(import.meta.dirname, '../..');
+export const MAIN = path.join(root, 'dist/main.js');
+export const CLI = path.join(root, 'bin/xmedia.js');
+
+/** Limits so high they never trigger, but the limiter still counts every request (as the goal demands). */
+export const HIGH_RATE_LIMITS = Object.fromEntries(
+  ['UPLOAD', 'UPLOAD_STATUS', 'UPLOAD_INITIALIZE', 'UPLOAD_APPEND', 'UPLOAD_FINALIZE', 'METADATA', 'SUBTITLES', 'MEDIA_LOOKUP'].map(
+    (name) => [`XMEDIA_RATE_LIMIT_${name}`, '1000000000/1000000000'],
+  ),
+);
+
+export function benchEnv(dataDir, extra = {}) {
+  return {
+    XMEDIA_DATA_DIR: dataDir,
+    XMEDIA_LOG_LEVEL: 'warn',
+    XMEDIA_DEV_BOOTSTRAP: 'off',
+    HOST: '127.0.0.1',
+    ...HIGH_RATE_LIMITS,
+    ...extra,
+  };
+}
+
+export function newDataDir(label) {
+  return mkdtempSync(path.join(tmpdir(), `xmedia-bench-${label}-`));
+}
+
+export async function startXmedia(name, env) {
+  const port = await freePort();
+  const server = await startProcess(name, [MAIN], { ...env, PORT: String(port) }, { readyUrl: `http://127.0.0.1:${port}/health` });
+  return { ...server, url: `http://127.0.0.1:${port}`, port };
+}
+
+export function createToken(env, user = 'bench') {
+  const out = runNode([CLI, 'token', 'create', '--user', user, '--scopes', 'media.write tweet.read'], env);
+  return out.trim().split('\n').at(-1);
+}
+
+/** A 16×16 PNG, uploaded one-shot; returns its media id. */
+export async function uploadSampleImage(url, token) {
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR42mP8z8AARIQB48gVNaqAOgAA7P4Q8Q4Oq0YAAAAASUVORK5CYII=',
+    'base64',
+  );
+  const form = new FormData();
+  form.append('media_category', 'tweet_image');
+  form.append('media', new Blob([png]));
+  const response = await fetch(`${url}/2/media/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const json = await response.json();
+  if (!json.data?.id) throw new Error(`upload failed: ${JSON.stringify(json)}`);
+  return json.data.id;
+}
+
+/**
+ * Fills the embedded store with `count` media rows carrying the seed's metadata, owned by another user,
+ * straight through SQLite (the schema must exist: start xmedia once on the data dir first).
+ */
+export function seedRows(dataDir, count, metadata) {
+  const db = new Database(path.join(dataDir, 'xmedia.sqlite'));
+  db.pragma('journal_mode = WAL');
+  const insert = db.prepare(`INSERT INTO media (id, kind, category, mime_type, owner_id, app_id, additional_owners, shared, state,
+      size, width, height, duration_ms, created_at, expires_at, metadata)
+    VALUES (?, 'photo', 'tweet_image', 'image/png', '1', NULL, '[]', 0, 'succeeded', 100, 16, 16, NULL, ?, ?, ?)`);
+  const json = JSON.stringify(metadata);
+  const now = Date.now();
+  const base = 1_000_000_000_000_000_000n;
+  const batch = db.transaction((from, to) => {
+    for (let i = from; i < to; i++) insert.run(String(base + BigInt(i)), now, now + 86_400_000, json);
+  });
+  for (let from = 0; from < count; from += 100_000) batch(from, Math.min(count, from + 100_000));
+  db.close();
+}

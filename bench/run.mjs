@@ -31,7 +31,7 @@ const { values: opts, positionals } = parseArgs({
 const ROUNDS = Number(opts.rounds);
 const DURATION = Number(opts.duration);
 const CONNECTIONS = Number(opts.connections);
-const SCENARIOS = { metadata, datasize, lookup, upload, startup };
+const SCENARIOS = { metadata, datasize, lookup, upload, startup, scale, ab };
 const chosen = positionals.length > 0 ? positionals : Object.keys(SCENARIOS);
 
 const SEED_METADATA_DOMAIN = {
@@ -42,9 +42,13 @@ const SEED_METADATA_DOMAIN = {
   uploadSource: '<string>',
 };
 
+/**
+ * The seed's full body, except `allow_download` as the JSON boolean X's schema types it: the seed's own
+ * string "true" would make Prism (which validates against X's schema) answer 422 instead of mocking a 200.
+ */
 function seedBody(mediaId) {
   return JSON.stringify({
-    allow_download_status: { allow_download: 'true' },
+    allow_download_status: { allow_download: true },
     alt_text: { text: 'dancing cat' },
     found_media_origin: { id: '<string>', provider: 'giphy' },
     media_id: mediaId,
@@ -53,13 +57,28 @@ function seedBody(mediaId) {
   });
 }
 
+/**
+ * Loads one target: a request, or an array of requests (one per instance) run at once, the connections split
+ * between them, their throughputs added and the worst p99 kept.
+ */
+async function loadTarget(target, durationSecs) {
+  const requests = Array.isArray(target.request) ? target.request : [target.request];
+  const share = Math.ceil(CONNECTIONS / requests.length);
+  const results = await Promise.all(requests.map((r) => load({ ...r, connections: share, durationSecs })));
+  return {
+    requestsPerSec: results.reduce((n, r) => n + r.requestsPerSec, 0),
+    p99Ms: Math.max(...results.map((r) => r.p99Ms)),
+    failures: results.reduce((n, r) => n + r.failures, 0),
+  };
+}
+
 /** Runs `rounds` interleaved rounds over the targets; returns medians per target. */
 async function compare(targets) {
-  for (const t of targets) await load({ ...t.request, connections: CONNECTIONS, durationSecs: 3 }); // warm-up
+  for (const t of targets) await loadTarget(t, 3); // warm-up
   const samples = new Map(targets.map((t) => [t.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const t of targets) {
-      const result = await load({ ...t.request, connections: CONNECTIONS, durationSecs: DURATION });
+      const result = await loadTarget(t, DURATION);
       samples.get(t.name).push(result);
       console.error(`  round ${round} ${t.name}: ${Math.round(result.requestsPerSec)} req/s, p99 ${result.p99Ms} ms${result.failures ? `, ${result.failures} failures` : ''}`);
     }
@@ -218,6 +237,75 @@ async function upload() {
       `| xmedia chunked upload | ${xSpeed.toFixed(0)} | ${peak.toFixed(0)} | ${(xSpeed / bareSpeed).toFixed(2)} |`,
     ].join('\n'),
   };
+}
+
+/**
+ * Issue 5's deployment on this one machine: 1 vs 3 instances sharing PostgreSQL and Redis (and a blob
+ * directory), the same total load (c connections, split between the instances).
+ */
+async function scale() {
+  const databaseUrl = process.env.XMEDIA_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `xmedia_bench_${Date.now()}`;
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  const blobDir = newDataDir('scale-blobs');
+  const shared = {
+    DATABASE_URL: url.toString(),
+    REDIS_URL: process.env.XMEDIA_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    XMEDIA_REDIS_PREFIX: `${schema}:`,
+    XMEDIA_SECRET_KEY: 'bench-secret-bench-secret-bench-secret-0123',
+    XMEDIA_BLOB_DIR: blobDir,
+  };
+  const instances = [];
+  try {
+    for (let n = 0; n < 3; n++) instances.push(await startXmedia(`xmedia pg #${n + 1}`, benchEnv(newDataDir(`scale-${n}`), shared)));
+    const env = benchEnv(newDataDir('scale-cli'), shared);
+    const token = createToken(env);
+    // 64 media items, written in turn: many users' media rather than one hot row every instance waits on.
+    const mediaIds = [];
+    for (let n = 0; n < 64; n++) mediaIds.push(await uploadSampleImage(instances[n % 3].url, token));
+    const post = (instance) => ({
+      url: `${instance.url}/2/media/metadata/create`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      bodies: mediaIds.map(seedBody),
+    });
+    const targets = [
+      { name: '1 instance (PostgreSQL + Redis)', request: post(instances[0]) },
+      { name: '3 instances (PostgreSQL + Redis)', request: instances.map(post) },
+    ];
+    const rows = await compare(targets);
+    return { rows, table: table(rows, '1 instance (PostgreSQL + Redis)') };
+  } finally {
+    await Promise.all(instances.map((i) => i.stop()));
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+/** A/B of two xmedia builds or settings (AB_ENV_A / AB_ENV_B: JSON objects of extra environment). */
+async function ab() {
+  const a = await xmediaWithImage('A', JSON.parse(process.env.AB_ENV_A ?? '{}'));
+  const b = await xmediaWithImage('B', JSON.parse(process.env.AB_ENV_B ?? '{}'));
+  const post = (x) => ({
+    url: `${x.server.url}/2/media/metadata/create`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${x.token}` },
+    body: seedBody(x.mediaId),
+  });
+  try {
+    const rows = await compare([
+      { name: 'A', request: post(a) },
+      { name: 'B', request: post(b) },
+    ]);
+    return { rows, table: table(rows, 'A') };
+  } finally {
+    await Promise.all([a.server.stop(), b.server.stop()]);
+  }
 }
 
 async function startup() {

@@ -1,8 +1,11 @@
 // autocannon, run in this process against a server in another.
 import autocannon from 'autocannon';
 
-export async function load({ url, method = 'GET', headers = {}, body, connections = 32, durationSecs = 10 }) {
-  const result = await autocannon({ url, method, headers, body, connections, duration: durationSecs, pipelining: 1 });
+/** `bodies`: send these in turn instead of one `body` (for example, one per media item). */
+export async function load({ url, method = 'GET', headers = {}, body, bodies, connections = 32, durationSecs = 10 }) {
+  let next = 0;
+  const requests = bodies && [{ setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }) }];
+  const result = await autocannon({ url, method, headers, body, requests, connections, duration: durationSecs, pipelining: 1 });
   const non2xx = result.non2xx + result.errors + result.timeouts;
   return {
     requestsPerSec: result.requests.average,

@@ -1,41 +1,37 @@
 // Chunked uploads for the upload scenario: the same bytes, in the same appends, to xmedia and to the bare server.
+import { freeBoxHeader, mp4 } from '../../test/helpers/video.ts';
 import { watchRss } from './processes.mjs';
 
 const MiB = 1024 * 1024;
 
 /**
- * A large, valid MP4 of `totalMiB`: an `ftyp` box, then one `mdat` box whose payload fills the rest.
- * The payload is pseudo-random so nothing along the way can compress or deduplicate it.
+ * A large, valid MP4 of `totalMiB`: a real 1-second video (built by the tests' mediabunny helper), then one
+ * `free` box whose pseudo-random payload fills the rest, so nothing along the way can compress or deduplicate
+ * it. Two distinct segments are enough to defeat any caching; building every 4 MiB would measure the generator.
  */
-export function mp4Segment(index, chunkMiB, totalMiB) {
-  const segment = Buffer.alloc(chunkMiB * MiB);
-  let x = 0x9e3779b9 ^ index;
-  for (let i = 0; i < segment.length; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    segment.writeInt32LE(x | 0, i);
-  }
-  if (index === 0) {
-    const ftyp = Buffer.from('00000018667479706d703432000000006d70343269736f6d', 'hex');
-    ftyp.copy(segment, 0);
-    const mdatSize = totalMiB * MiB - ftyp.length;
-    segment.writeUInt32BE(mdatSize, ftyp.length);
-    segment.write('mdat', ftyp.length + 4, 'latin1');
-  }
-  return segment;
-}
-
-function segments(totalMiB, chunkMiB) {
+async function segments(totalMiB, chunkMiB) {
   const count = Math.ceil(totalMiB / chunkMiB);
-  // Two distinct payloads are enough to defeat any caching; building 64 × 4 MiB would measure the generator.
-  const first = mp4Segment(0, chunkMiB, totalMiB);
-  const rest = mp4Segment(1, chunkMiB, totalMiB);
+  const video = await mp4({ seconds: 1 });
+  const head = Buffer.concat([video, freeBoxHeader(totalMiB * MiB - video.length)]);
+  const random = (seed) => {
+    const bytes = Buffer.alloc(chunkMiB * MiB);
+    let x = 0x9e3779b9 ^ seed;
+    for (let i = 0; i < bytes.length; i += 4) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      bytes.writeInt32LE(x | 0, i);
+    }
+    return bytes;
+  };
+  const first = random(0);
+  head.copy(first, 0);
+  const rest = random(1);
   return { count, segment: (i) => (i === 0 ? first : rest) };
 }
 
 export async function rawUpload(url, totalMiB, chunkMiB, pid) {
-  const { count, segment } = segments(totalMiB, chunkMiB);
+  const { count, segment } = await segments(totalMiB, chunkMiB);
   const rss = watchRss(pid);
   const started = performance.now();
   for (let i = 0; i < count; i++) {
@@ -47,7 +43,7 @@ export async function rawUpload(url, totalMiB, chunkMiB, pid) {
 }
 
 export async function chunkedUpload(baseUrl, token, totalMiB, chunkMiB, pid) {
-  const { count, segment } = segments(totalMiB, chunkMiB);
+  const { count, segment } = await segments(totalMiB, chunkMiB);
   const auth = { authorization: `Bearer ${token}` };
   const rss = watchRss(pid);
   const started = performance.now();

@@ -35,8 +35,10 @@ const unauthorized = (): ProblemError => new ProblemError(PROBLEMS.UNAUTHORIZED)
 
 /**
  * Turns an Authorization header into a Principal, or throws X's 401. Bearer tokens cost one SHA-256 and one
- * primary-key lookup, with no cache (so a revocation applies to the next request on every instance); expired
- * and revoked tokens are indistinguishable from unknown ones. OAuth 1.0a requests are verified per RFC 5849.
+ * primary-key lookup (served from memory by the embedded store, which drops the entry when the token is
+ * revoked by this process or anything is written by another; PostgreSQL is asked every time, so a revocation
+ * applies to the next request on every instance); expired and revoked tokens are indistinguishable from
+ * unknown ones. OAuth 1.0a requests are verified per RFC 5849.
  */
 export class Authenticator {
   private readonly extraOrigins: readonly string[];

@@ -33,11 +33,17 @@ function parseJsonBody(raw: Buffer): JsonBody {
   return raw.length === 0 ? EMPTY_JSON_BODY : { [JSON_BODY]: true, value: parseJsonBytes(raw) };
 }
 
+const MAY_HIDE_PROTOTYPE_KEYS = /proto|constructor|\\u/;
+
 /** Strict JSON from bytes (also for routes that take JSON under another content type, like v1.1's text/plain). */
 export function parseJsonBytes(raw: Buffer): unknown {
   if (raw.length === 0 || !isUtf8(raw)) throw InvalidRequestError.of(undefined, [], BODY_MESSAGES.INVALID_JSON);
+  const text = raw.toString('utf8');
   try {
-    return secureJson.parse(raw.toString('utf8'), undefined, { protoAction: 'remove', constructorAction: 'remove' }) as unknown;
+    // secure-json-parse scans the text with regular expressions for every spelling of the dangerous keys; a
+    // text without `proto`, `constructor` or any \u escape cannot contain one, and plain JSON.parse is faster.
+    if (!MAY_HIDE_PROTOTYPE_KEYS.test(text)) return JSON.parse(text) as unknown;
+    return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }) as unknown;
   } catch {
     throw InvalidRequestError.of(undefined, [], BODY_MESSAGES.INVALID_JSON);
   }

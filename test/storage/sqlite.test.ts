@@ -1,4 +1,7 @@
+import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import { SnowflakeIds } from '../../src/domain/ids.js';
 import path from 'node:path';
 import { SqliteStore } from '../../src/storage/sqlite/store.js';
 import { tempDir } from '../helpers/server.js';
@@ -15,3 +18,70 @@ runStoreContract('SQLite', async () => {
     },
   };
 });
+
+/**
+ * The embedded store serves tokens and media from memory (src/storage/sqlite/read-cache.ts). Another process
+ * writing the same file (the CLI revoking a token while the server runs) must be seen at once: here the
+ * "other process" is a second connection to the same file, which is all SQLite can tell apart.
+ */
+describe('SQLite read caches and other writers of the same file', () => {
+  it('see a token revoked and metadata changed through another connection on the next turn', async () => {
+    const dir = tempDir('xmedia-store-');
+    const file = path.join(dir, 'shared.sqlite');
+    const server = new SqliteStore(file);
+    const cli = new SqliteStore(file);
+    try {
+      const ids = new SnowflakeIds();
+      const now = Date.now();
+      const user = { id: ids.next(), username: 'erin', passwordHash: null, createdAtMs: now };
+      const app = { id: ids.next(), name: 'cache-app', clientId: ids.next(), clientSecretHash: null, callbackUrls: [], consumerKey: null, consumerSecretSealed: null, createdAtMs: now };
+      await server.insertUser(user);
+      await server.insertApp(app);
+      const token = { hash: 'a'.repeat(64), kind: 'user' as const, appId: app.id, userId: user.id, scopes: ['media.write'], createdAtMs: now, expiresAtMs: null, revokedAtMs: null, familyId: null };
+      await server.insertToken(token);
+      const media = await insertRow(server, ids, user.id, now);
+
+      assert.equal((await server.findToken(token.hash))?.revokedAtMs, null, 'cached now');
+      assert.equal((await server.getMedia(media))?.metadata.altText, undefined, 'cached now');
+      await cli.revokeToken(token.hash, now + 1);
+      await cli.updateMetadata(media, { altText: 'from the CLI' }, now + 1);
+      await new Promise((resolve) => setImmediate(resolve));
+
+      assert.equal((await server.findToken(token.hash))?.revokedAtMs, now + 1);
+      assert.equal((await server.getMedia(media))?.metadata.altText, 'from the CLI');
+      // The writer's own cache was never stale: its updates build on what the other wrote.
+      assert.deepEqual(await server.updateMetadata(media, { uploadSource: 'gallery' }, now + 2), { altText: 'from the CLI', uploadSource: 'gallery' });
+    } finally {
+      await cli.close();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+async function insertRow(store: SqliteStore, ids: SnowflakeIds, ownerId: string, now: number): Promise<string> {
+  const id = ids.next();
+  await store.insertMedia({
+    id,
+    kind: 'photo',
+    category: 'tweet_image',
+    mimeType: 'image/png',
+    ownerId,
+    appId: null,
+    additionalOwners: [],
+    shared: false,
+    state: 'succeeded',
+    size: 10,
+    width: 1,
+    height: 1,
+    durationMs: null,
+    createdAtMs: now,
+    expiresAtMs: now + 3_600_000,
+    processingStartsAtMs: null,
+    readyAtMs: null,
+    processingError: null,
+    subtitles: [],
+    metadata: {},
+  });
+  return id;
+}

@@ -2,6 +2,8 @@ import type { Database, Statement } from 'better-sqlite3';
 
 interface PendingWrite {
   run: () => unknown;
+  /** One statement (or none that can fail after another has changed something): no savepoint needed. */
+  single: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -23,7 +25,14 @@ export class GroupCommitter {
   private readonly release: Statement;
   private readonly rollbackTo: Statement;
 
-  constructor(private readonly db: Database) {
+  /**
+   * `onRollback` hears when a whole batch failed: a write may have updated a cache of the rows it changed
+   * (the batch runs synchronously, so no reader sees that before the commit), and the cache must forget it.
+   */
+  constructor(
+    private readonly db: Database,
+    private readonly onRollback: () => void = () => {},
+  ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
@@ -32,9 +41,14 @@ export class GroupCommitter {
     this.rollbackTo = db.prepare('ROLLBACK TO write');
   }
 
-  write<T>(run: () => T): Promise<T> {
+  /**
+   * Queues `run` for the next commit. `single` promises that `run` changes at most one statement's worth of
+   * rows, so a failure leaves nothing to undo (SQLite rolls back a failed statement by itself) and the
+   * savepoint's two extra statements can be skipped: on the hottest write, that is measurable.
+   */
+  write<T>(run: () => T, single = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ run, single, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.flush);
@@ -52,6 +66,14 @@ export class GroupCommitter {
     try {
       this.begin.run();
       for (const write of batch) {
+        if (write.single) {
+          try {
+            outcomes.push({ ok: true, value: write.run() });
+          } catch (error) {
+            outcomes.push({ ok: false, value: error });
+          }
+          continue;
+        }
         this.savepoint.run();
         try {
           outcomes.push({ ok: true, value: write.run() });
@@ -65,6 +87,7 @@ export class GroupCommitter {
       this.commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.rollback.run();
+      this.onRollback();
       for (const write of batch) write.reject(error);
       return;
     }

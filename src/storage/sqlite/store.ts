@@ -32,19 +32,24 @@ import {
 } from '../rows.js';
 import { DuplicateKeyError, type AddSegmentOutcome, type FinalizeFacts, type Store } from '../store.js';
 import { GroupCommitter } from './group-commit.js';
+import { ExternalWriteGuard, ReadCache } from './read-cache.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 export const SQLITE_FILE = 'xmedia.sqlite';
 
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a committed write survives
- * power loss. Reads run at once on the connection; writes go through the group committer. Other processes
- * (the CLI while the server runs) share the file safely; busy_timeout makes them wait for each other.
+ * power loss. Reads run at once on the connection (tokens and media through read caches); writes go through
+ * the group committer. Other processes (the CLI while the server runs) share the file safely; busy_timeout
+ * makes them wait for each other, and the caches notice their writes (read-cache.ts).
  */
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
   private readonly db: Db;
   private readonly writes: GroupCommitter;
+  /** Read caches for the two lookups on every request; see read-cache.ts for why they are correct. */
+  private readonly tokens: ReadCache<TokenRecord>;
+  private readonly media: ReadCache<MediaRecord>;
   private readonly stmt: ReturnType<typeof prepareStatements>;
 
   constructor(file: string) {
@@ -56,16 +61,25 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     this.stmt = prepareStatements(this.db);
-    this.writes = new GroupCommitter(this.db);
+    const guard = new ExternalWriteGuard(this.db);
+    this.tokens = new ReadCache(guard, 10_000);
+    this.media = new ReadCache(guard, 10_000);
+    this.writes = new GroupCommitter(this.db, () => {
+      this.tokens.clear();
+      this.media.clear();
+    });
   }
 
   static open(dataDir: string): SqliteStore {
     return new SqliteStore(path.join(dataDir, SQLITE_FILE));
   }
 
+  /** Records handed out may be cached: callers treat them as immutable, like every record. */
   async getMedia(id: string): Promise<MediaRecord | undefined> {
-    const row = this.stmt.getMedia.get(id) as MediaRow | undefined;
-    return row && toMedia(row);
+    return this.media.get(id, () => {
+      const row = this.stmt.getMedia.get(id) as MediaRow | undefined;
+      return row && toMedia(row);
+    });
   }
 
   async getMediaMany(ids: readonly string[]): Promise<MediaRecord[]> {
@@ -101,6 +115,7 @@ export class SqliteStore implements Store {
         }),
       );
       for (const segment of segments) this.insertSegment(media.id, segment);
+      this.media.delete(media.id);
     });
   }
 
@@ -145,7 +160,9 @@ export class SqliteStore implements Store {
         ready_at: facts.readyAtMs,
         processing_error: facts.processingError,
       });
-      return toMedia(this.stmt.getMedia.get(mediaId) as MediaRow);
+      const finalized = toMedia(this.stmt.getMedia.get(mediaId) as MediaRow);
+      this.media.set(mediaId, finalized);
+      return finalized;
     });
   }
 
@@ -156,6 +173,7 @@ export class SqliteStore implements Store {
       const tracks = json(row.subtitles).filter((t) => t.languageCode !== track.languageCode);
       tracks.push(track);
       this.stmt.setSubtitles.run(JSON.stringify(tracks), mediaId);
+      this.media.delete(mediaId);
       return tracks;
     });
   }
@@ -168,6 +186,7 @@ export class SqliteStore implements Store {
       const kept = tracks.filter((t) => t.languageCode !== languageCode);
       if (kept.length === tracks.length) return false;
       this.stmt.setSubtitles.run(JSON.stringify(kept), mediaId);
+      this.media.delete(mediaId);
       return true;
     });
   }
@@ -176,7 +195,9 @@ export class SqliteStore implements Store {
     return this.writes.write(() => {
       this.stmt.markExpiredAsGarbage.run(nowMs, nowMs, limit);
       this.stmt.deleteGarbageMedia.run();
-      return (this.stmt.listGarbage.all(limit) as { media_id: string }[]).map((r) => r.media_id);
+      const garbage = (this.stmt.listGarbage.all(limit) as { media_id: string }[]).map((r) => r.media_id);
+      for (const id of garbage) this.media.delete(id);
+      return garbage;
     });
   }
 
@@ -192,17 +213,32 @@ export class SqliteStore implements Store {
 
   updateMetadata(id: string, patch: MetadataPatch, nowMs: number): Promise<MediaMetadata | undefined> {
     return this.writes.write(() => {
-      const row = this.stmt.getMetadata.get(id, nowMs) as { metadata: string } | undefined;
-      if (!row) return undefined;
-      const next = applyPatch(JSON.parse(row.metadata) as MediaMetadata, patch);
-      this.stmt.setMetadata.run(JSON.stringify(next), id);
+      const cached = this.media.peek(id);
+      let current: MediaMetadata;
+      if (cached) {
+        if (cached.expiresAtMs <= nowMs) return undefined;
+        current = cached.metadata;
+      } else {
+        const row = this.stmt.getMetadata.get(id, nowMs) as { metadata: string } | undefined;
+        if (!row) return undefined;
+        current = JSON.parse(row.metadata) as MediaMetadata;
+      }
+      const next = applyPatch(current, patch);
+      if (this.stmt.setMetadata.run(JSON.stringify(next), id).changes === 0) {
+        this.media.delete(id);
+        return undefined;
+      }
+      // Updated now, inside the batch: a later write to the same media in this batch builds on it.
+      if (cached) this.media.set(id, { ...cached, metadata: next });
       return next;
-    });
+    }, true);
   }
 
   async findToken(hash: string): Promise<TokenRecord | undefined> {
-    const row = this.stmt.findToken.get(hash) as TokenRow | undefined;
-    return row && toToken(row);
+    return this.tokens.get(hash, () => {
+      const row = this.stmt.findToken.get(hash) as TokenRow | undefined;
+      return row && toToken(row);
+    });
   }
 
   async findUserByName(username: string): Promise<UserRecord | undefined> {
@@ -295,11 +331,17 @@ export class SqliteStore implements Store {
   }
 
   deleteUser(id: string): Promise<boolean> {
-    return this.writes.write(() => this.stmt.deleteUser.run(id).changes > 0);
+    return this.writes.write(() => {
+      this.tokens.clear(); // the user's tokens go with them
+      return this.stmt.deleteUser.run(id).changes > 0;
+    });
   }
 
   deleteApp(id: string): Promise<boolean> {
-    return this.writes.write(() => this.stmt.deleteApp.run(id).changes > 0);
+    return this.writes.write(() => {
+      this.tokens.clear(); // the app's tokens go with it
+      return this.stmt.deleteApp.run(id).changes > 0;
+    });
   }
 
   insertToken(token: TokenRecord): Promise<void> {
@@ -307,7 +349,10 @@ export class SqliteStore implements Store {
   }
 
   revokeToken(hash: string, nowMs: number): Promise<boolean> {
-    return this.writes.write(() => this.stmt.revokeToken.run(nowMs, hash).changes > 0);
+    return this.writes.write(() => {
+      this.tokens.delete(hash);
+      return this.stmt.revokeToken.run(nowMs, hash).changes > 0;
+    });
   }
 
   insertGrant(access: TokenRecord, refresh: RefreshTokenRecord | null): Promise<void> {
@@ -387,6 +432,7 @@ export class SqliteStore implements Store {
   }
 
   private runRevokeFamily(familyId: string, nowMs: number): number {
+    this.tokens.clear(); // which cached tokens belong to the family is not known here
     return (
       this.stmt.revokeFamilyTokens.run(nowMs, familyId).changes +
       this.stmt.revokeFamilyRefreshTokens.run(nowMs, familyId).changes

@@ -1,7 +1,6 @@
-import { fileTypeFromBuffer } from 'file-type';
 import { DomainError } from './errors.js';
 import { isVideo, MB, PROCESSING_LIMITS, type MediaKind } from './media.js';
-import { canonicalMimeType, sniffImage } from './sniff.js';
+import { canonicalMimeType, detectFileType, sniffImage } from './sniff.js';
 
 /** Random access to the bytes of an upload, wherever they are (one buffer, or segments in a blob store). */
 export interface ByteSource {
@@ -55,7 +54,7 @@ export async function analyzeUpload(source: ByteSource, kind: MediaKind, declare
 
 async function analyzeVideo(source: ByteSource, kind: MediaKind, declaredType: string | undefined): Promise<MediaFacts> {
   const head = await source.read(0, Math.min(source.size, SNIFF_BYTES));
-  const sniffed = await fileTypeFromBuffer(head);
+  const sniffed = await detectFileType(head);
   const mimeType = sniffed && canonicalMimeType(sniffed.mime);
   if (!mimeType || !mimeType.startsWith('video/')) {
     if (mimeType) checkDeclared(declaredType, mimeType);

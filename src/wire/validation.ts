@@ -11,10 +11,14 @@ const ajv = new Ajv({ strict: true, strictNumbers: true, allErrors: false, coerc
 
 export type Validator<T> = (value: unknown) => T;
 
-/** Compiles a TypeBox schema into a function that returns the typed value or throws X's invalid-request. */
+/**
+ * Compiles a TypeBox schema into a function that returns the typed value or throws X's invalid-request.
+ * Compiled on first use: compiling every shape at start-up cost a sixth of the time to the first request.
+ */
 export function compileValidator<S extends TSchema>(schema: S): Validator<Static<S>> {
-  const validate: ValidateFunction = ajv.compile(schema);
+  let validate: ValidateFunction | undefined;
   return (value: unknown): Static<S> => {
+    validate ??= ajv.compile(schema);
     if (validate(value)) return value as Static<S>;
     throw new InvalidRequestError([toInvalidParameter(validate.errors?.[0], value)]);
   };

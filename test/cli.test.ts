@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assertProblem, FORBIDDEN_BODY, UNSUPPORTED_AUTHENTICATION_BODY } from './helpers/assertions.js';
+import { assertProblem, FORBIDDEN_BODY, seedResponse, UNSUPPORTED_AUTHENTICATION_BODY } from './helpers/assertions.js';
 import { get, postJson } from './helpers/http.js';
 import { jpeg, png, uploadImage } from './helpers/images.js';
 import { ensureBuilt, run, runCli, startServerProcess, type ServerProcess } from './helpers/process.js';
@@ -122,33 +122,7 @@ describe('first start', () => {
     };
     const seed = await curl(seedLine);
     assert.equal(seed.status, 200);
-    assert.deepEqual(seed.body, {
-      data: {
-        associated_metadata: {
-          allow_download_status: { allow_download: true },
-          alt_text: { text: 'dancing cat' },
-          found_media_origin: { id: '<string>', provider: 'giphy' },
-          sticker_info: {
-            stickers: [
-              {
-                aspect_ratio: 123,
-                group_annotation_id: 123,
-                id: '<string>',
-                sticker_set_annotation_id: 123,
-                transform_a: 123,
-                transform_b: 123,
-                transform_c: 123,
-                transform_d: 123,
-                transform_tx: 123,
-                transform_ty: 123,
-              },
-            ],
-          },
-          upload_source: { text: '<string>' },
-        },
-        id: sampleId,
-      },
-    });
+    assert.deepEqual(seed.body, seedResponse(sampleId));
     const upload = await curl(uploadLine);
     assert.equal(upload.status, 200);
     assert.deepEqual(upload.body.data.image, { image_type: 'image/jpeg', w: 1, h: 1 });

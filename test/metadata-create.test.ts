@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { seedRequestBody } from '../src/bootstrap.js';
-import { assertInvalidParameter, invalidRequestText } from './helpers/assertions.js';
+import { assertInvalidParameter, invalidRequestText, seedResponse } from './helpers/assertions.js';
 import { postJson } from './helpers/http.js';
 import { png, uploadImage } from './helpers/images.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -30,33 +30,7 @@ describe('POST /2/media/metadata/create', () => {
     const result = await postJson(url, token, seedRequestBody(id));
     assert.equal(result.status, 200, result.text);
     assert.equal(result.headers.get('content-type'), 'application/json; charset=utf-8');
-    assert.deepEqual(result.json, {
-      data: {
-        associated_metadata: {
-          allow_download_status: { allow_download: true },
-          alt_text: { text: 'dancing cat' },
-          found_media_origin: { id: '<string>', provider: 'giphy' },
-          sticker_info: {
-            stickers: [
-              {
-                aspect_ratio: 123,
-                group_annotation_id: 123,
-                id: '<string>',
-                sticker_set_annotation_id: 123,
-                transform_a: 123,
-                transform_b: 123,
-                transform_c: 123,
-                transform_d: 123,
-                transform_tx: 123,
-                transform_ty: 123,
-              },
-            ],
-          },
-          upload_source: { text: '<string>' },
-        },
-        id,
-      },
-    });
+    assert.deepEqual(result.json, seedResponse(id));
     assert.ok(result.headers.get('x-rate-limit-limit'));
   });
 

@@ -59,3 +59,34 @@ export function assertInvalidParameter(result: HttpResult, parameter: string | u
   assert.deepEqual(Object.keys(body.errors[0].parameters), parameter === undefined ? [] : [parameter]);
   if (messageIncludes !== undefined) assert.ok(body.errors[0].message.includes(messageIncludes), body.errors[0].message);
 }
+
+/** What the seed request (src/bootstrap.ts seedRequestBody) must answer for media `id`: X's shape, allow_download a JSON boolean. */
+export function seedResponse(id: string): unknown {
+  return {
+    data: {
+      associated_metadata: {
+        allow_download_status: { allow_download: true },
+        alt_text: { text: 'dancing cat' },
+        found_media_origin: { id: '<string>', provider: 'giphy' },
+        sticker_info: {
+          stickers: [
+            {
+              aspect_ratio: 123,
+              group_annotation_id: 123,
+              id: '<string>',
+              sticker_set_annotation_id: 123,
+              transform_a: 123,
+              transform_b: 123,
+              transform_c: 123,
+              transform_d: 123,
+              transform_tx: 123,
+              transform_ty: 123,
+            },
+          ],
+        },
+        upload_source: { text: '<string>' },
+      },
+      id,
+    },
+  };
+}

@@ -286,7 +286,7 @@ describe('OAuth 2.0 authorization code with PKCE', () => {
       assert.equal(narrower.json.scope, 'tweet.read');
     });
 
-    it('revoking a refresh token revokes its grant; unknown tokens are "revoked" too; another client’s are refused', async () => {
+    it('revoking a refresh token revokes its grant; unknown tokens are "revoked" too, another client’s seemingly but not really', async () => {
       const { verifier, challenge } = pkcePair();
       const code = await codeFor(app.app.clientId, challenge);
       const tokens = await exchange(code, verifier);
@@ -294,7 +294,9 @@ describe('OAuth 2.0 authorization code with PKCE', () => {
       const auth = basic(app.app.clientId, app.clientSecret!);
       const other = await createApp(server);
       const foreign = await postForm(revokeUrl, { token: tokens.json.refresh_token }, basic(other.app.clientId, other.clientSecret!));
-      assertOAuthError(foreign, 400, 'unauthorized_client');
+      assert.equal(foreign.status, 200, foreign.text);
+      assert.deepEqual(foreign.json, { revoked: true });
+      assert.equal((await get(`${server.url}/2/media?media_keys=3_1`, tokens.json.access_token)).status, 200, 'another client cannot revoke it');
       const revoked = await postForm(revokeUrl, { token: tokens.json.refresh_token, token_type_hint: 'refresh_token' }, auth);
       assert.equal(revoked.status, 200, revoked.text);
       assert.deepEqual(revoked.json, { revoked: true });

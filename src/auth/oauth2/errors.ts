@@ -29,5 +29,4 @@ export const OAUTH_ERRORS = {
   invalidToken: () => new OAuthError(400, 'invalid_request', 'Value passed for the token was invalid.'),
   invalidScope: () => new OAuthError(400, 'invalid_scope', 'Value passed for the scope was invalid.'),
   unsupportedTokenType: () => new OAuthError(400, 'unsupported_token_type', 'Value passed for the token type hint was invalid.'),
-  foreignToken: () => new OAuthError(400, 'unauthorized_client', 'The token was not issued to this client.'),
 } as const;

@@ -107,7 +107,8 @@ export class OAuth2Grants {
 
   /**
    * RFC 7009: revokes an access token (that token only) or a refresh token (its whole family, access tokens
-   * included). Unknown tokens are "revoked" too (§2.2); another client's token is refused.
+   * included). Unknown tokens are "revoked" too (§2.2), and so, without being touched, are another client's:
+   * to this client they are invalid tokens, and a different answer would tell it that the token exists.
    */
   async revoke(client: AppRecord, params: Readonly<Record<string, string>>): Promise<void> {
     const token = required(params, 'token');
@@ -121,16 +122,14 @@ export class OAuth2Grants {
 
   private readonly revokeAccess = async (client: AppRecord, hash: string, now: number): Promise<boolean> => {
     const record = await this.store.findToken(hash);
-    if (!record || record.kind !== 'user') return false;
-    if (record.appId !== client.id) throw OAUTH_ERRORS.foreignToken();
+    if (!record || record.kind !== 'user' || record.appId !== client.id) return false;
     await this.store.revokeToken(hash, now);
     return true;
   };
 
   private readonly revokeRefresh = async (client: AppRecord, hash: string, now: number): Promise<boolean> => {
     const record = await this.store.findRefreshToken(hash);
-    if (!record) return false;
-    if (record.appId !== client.id) throw OAUTH_ERRORS.foreignToken();
+    if (!record || record.appId !== client.id) return false;
     await this.store.revokeFamily(record.familyId, now);
     return true;
   };

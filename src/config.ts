@@ -28,6 +28,11 @@ export interface Config {
   readonly logLevel: string;
   /** Log one line per request. */
   readonly accessLog: boolean;
+  /**
+   * On SIGTERM/SIGINT, how long requests already under way may take to finish; after that they are cut and
+   * the process exits with status 1. 0 cuts them at once.
+   */
+  readonly shutdownTimeoutMs: number;
   readonly media: {
     readonly expiresAfterSecs: number;
     /** How long finalized videos and GIFs report `pending` before `in_progress`. */
@@ -142,6 +147,7 @@ export function readConfig(env: Env = process.env): Config {
     problemHost: str('XMEDIA_PROBLEM_HOST', 'https://api.twitter.com').replace(/\/+$/, ''),
     logLevel: str('XMEDIA_LOG_LEVEL', 'info'),
     accessLog: bool('XMEDIA_ACCESS_LOG', false),
+    shutdownTimeoutMs: int('XMEDIA_SHUTDOWN_TIMEOUT_MS', 10_000),
     media: {
       expiresAfterSecs: int('XMEDIA_MEDIA_EXPIRES_AFTER_SECS', 86_400, 1),
       processingPendingMs: int('XMEDIA_PROCESSING_PENDING_MS', 1_000),

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { assertInvalidParameter } from './helpers/assertions.js';
 import { get, postJson } from './helpers/http.js';
 import { png, uploadImage } from './helpers/images.js';
+import { insertMedia } from './helpers/media.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { ChunkedUploader } from './helpers/upload.js';
 
@@ -61,5 +62,13 @@ describe('expiry', () => {
     assert.equal(existsSync(groupDir(id)), false);
     assert.equal(await server.ctx.sweeper.sweepOnce(), 0);
     assert.deepEqual(readdirSync(server.ctx.config.blobDir).flatMap((d) => readdirSync(path.join(server.ctx.config.blobDir, d))), []);
+  });
+
+  it('stops a sweep under way after its current batch when the server shuts down', async () => {
+    await Promise.all(Array.from({ length: 150 }, () => insertMedia(server, 'alice', { expiresAtMs: Date.now() - 1 })));
+    const sweeping = server.ctx.sweeper.sweepOnce();
+    await server.ctx.sweeper.stop();
+    assert.equal(await sweeping, 100, 'one batch of 100, then it stopped');
+    assert.equal((await server.ctx.store.collectExpiredMedia(Date.now(), 100)).length, 50, 'the rest is left for the next sweep');
   });
 });

@@ -18,6 +18,7 @@ export interface SweepLog {
 export class ExpirySweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly store: Store,
@@ -29,6 +30,7 @@ export class ExpirySweeper {
   /** Sweeps every interval until stopped; an interval of 0 never sweeps. */
   start(log: SweepLog): void {
     if (this.intervalMs <= 0 || this.timer) return;
+    this.stopped = false;
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = this.sweepOnce()
@@ -43,7 +45,9 @@ export class ExpirySweeper {
     this.timer.unref();
   }
 
+  /** Stops the timer and waits for a sweep under way, which ends after its current batch. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
@@ -58,7 +62,7 @@ export class ExpirySweeper {
       for (const id of ids) await this.blobs.deleteGroup(id);
       await this.store.forgetBlobGarbage(ids);
       reclaimed += ids.length;
-      if (ids.length < BATCH) return reclaimed;
+      if (ids.length < BATCH || this.stopped) return reclaimed;
     }
   }
 }

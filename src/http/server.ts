@@ -42,7 +42,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     bodyLimit: DEFAULT_BODY_LIMIT,
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
-    return503OnClosing: true,
+    // While draining, our own hook below answers 503 in X's shape rather than Fastify's.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     clientErrorHandler: createClientErrorHandler(ctx),
     // A URL that cannot be decoded is a client error in X's shape, never a crash.
@@ -65,6 +66,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(cookie, { secret: ctx.keys.cookies, hook: false });
 
   app.decorateRequest('principal', null);
+  drainOnClose(app);
   app.setErrorHandler(createErrorHandler(ctx));
   app.setNotFoundHandler((_request, reply) => sendProblem(ctx, reply, new ProblemError(PROBLEMS.NOT_FOUND)));
 
@@ -72,6 +74,27 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   app.addHook('onReady', async () => ctx.sweeper.start(app.log));
   app.addHook('onClose', async () => ctx.sweeper.stop());
   return app;
+}
+
+/**
+ * Graceful shutdown (docs/RELIABILITY.md): once `app.close()` starts, the listening socket closes (new
+ * connections are refused) and idle keep-alive connections are closed. Requests already under way go on to
+ * the end; a request that arrives after that on a connection already open is answered 503 in X's shape
+ * (v1.1's for v1.1 routes) without running, and every answer from then on closes its connection, so that
+ * `close()` resolves as soon as the last request under way has been answered.
+ */
+function drainOnClose(app: FastifyInstance): void {
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (draining) throw new ProblemError(PROBLEMS.SHUTTING_DOWN);
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) reply.header('connection', 'close');
+    return payload;
+  });
 }
 
 /** Query parameters that may carry credentials (invalidate_token takes `access_token` in the query). */

@@ -40,6 +40,8 @@ export const PROBLEMS = {
   PAYLOAD_TOO_LARGE: problem('XM_ERR_PAYLOAD_TOO_LARGE', 413, 'Payload Too Large', 'The request body is larger than this endpoint accepts.'),
   INTERNAL: problem('XM_ERR_INTERNAL', 500, 'Internal Server Error', 'Something went wrong on our side; it has been logged.'),
   SERVICE_UNAVAILABLE: problem('XM_ERR_SERVICE_UNAVAILABLE', 503, 'Service Unavailable', 'A backing service is not reachable.'),
+  /** A request that arrives, on a connection already open, while the server drains before exiting. */
+  SHUTTING_DOWN: problem('XM_ERR_SHUTTING_DOWN', 503, 'Service Unavailable', 'Service Unavailable'),
 } as const;
 
 export type ProblemName = keyof typeof PROBLEMS;

@@ -5,6 +5,7 @@
 //   npm run soak -- --quick               about 1 minute (a smoke run: warm-up 15 s, windows of 15 s)
 //   npm run soak -- --minutes 30 --connections 32 --target-percent 70 --media 20000 --uploads-per-sec 2
 //   npm run soak -- --backend postgres    PostgreSQL (a private schema) instead of the embedded SQLite store
+//   npm run soak -- --quick --inject-leak 1024   self-check: the server keeps 1 KiB per request; must FAIL
 //
 // 1. Starts xmedia from dist/ as its own process (fresh temp data dir, a user and its token, `--media` photo
 //    rows of that user seeded straight into the store), with bench/lib/memory-probe.mjs preloaded so the
@@ -17,7 +18,7 @@
 //    the alt text just written (a mismatch counts as an error, like a non-2xx). The alt text varies in
 //    content and length (so rows change size). A separate small client uploads a PNG `--uploads-per-sec`.
 // 3. Drives the same mix at `--target-percent` of that peak (autocannon overallRate) for `--minutes`,
-//    reading the server's VmRSS from /proc/<pid>/status every `--sample-secs`.
+//    reading the server's VmRSS from /proc/<pid>/status every `--sample-secs` (5 s; 2 s with --quick).
 //
 // Pass: zero non-2xx, socket errors, timeouts, mismatched read-backs and failed uploads, and RSS growth below
 // `--max-growth` %, where growth compares the median RSS of the last window (60 s) with the median RSS of
@@ -43,11 +44,12 @@ const { values: opts } = parseArgs({
     'target-percent': { type: 'string', default: '70' },
     media: { type: 'string', default: '20000' },
     'uploads-per-sec': { type: 'string', default: '2' },
-    'sample-secs': { type: 'string', default: '5' },
+    'sample-secs': { type: 'string' },
     'warmup-secs': { type: 'string' },
     'window-secs': { type: 'string' },
     'max-growth': { type: 'string', default: '10' },
     backend: { type: 'string', default: 'sqlite' },
+    'inject-leak': { type: 'string', default: '0' },
   },
 });
 const QUICK = opts.quick;
@@ -59,9 +61,10 @@ const PEAK_SECS = Number(opts['peak-secs']);
 const TARGET_PERCENT = Number(opts['target-percent']);
 const MEDIA_COUNT = Number(opts.media);
 const UPLOADS_PER_SEC = Number(opts['uploads-per-sec']);
-const SAMPLE_SECS = Number(opts['sample-secs']);
+const SAMPLE_SECS = Number(opts['sample-secs'] ?? (QUICK ? 2 : 5));
 const MAX_GROWTH = Number(opts['max-growth']);
 const BACKEND = opts.backend;
+const LEAK_BYTES = Number(opts['inject-leak']);
 if (!['sqlite', 'postgres'].includes(BACKEND)) throw new Error(`--backend sqlite|postgres, not ${BACKEND}`);
 if (WARMUP_SECS + 2 * WINDOW_SECS > DURATION_SECS) throw new Error('the run must last at least the warm-up and two windows');
 
@@ -124,9 +127,14 @@ async function startServer() {
   const dataDir = newDataDir('soak');
   const probeFile = path.join(dataDir, 'memory-probe.jsonl');
   const pg = BACKEND === 'postgres' ? await postgresBackend() : undefined;
-  const env = benchEnv(dataDir, { ...pg?.env, XMEDIA_PROBE_FILE: probeFile, XMEDIA_PROBE_EVERY_MS: String(SAMPLE_SECS * 1000) });
-  const probe = path.join(import.meta.dirname, 'lib/memory-probe.mjs');
-  const server = await startXmedia('xmedia soak', env, ['--import', probe]);
+  const env = benchEnv(dataDir, {
+    ...pg?.env,
+    XMEDIA_PROBE_FILE: probeFile,
+    XMEDIA_PROBE_EVERY_MS: String(SAMPLE_SECS * 1000),
+    XMEDIA_SOAK_LEAK_BYTES: String(LEAK_BYTES),
+  });
+  const preloads = ['lib/memory-probe.mjs', ...(LEAK_BYTES > 0 ? ['lib/leaky.mjs'] : [])];
+  const server = await startXmedia('xmedia soak', env, preloads.flatMap((p) => ['--import', path.join(import.meta.dirname, p)]));
   const token = createToken(env, 'soak');
   let ids;
   if (pg) {
@@ -270,6 +278,7 @@ async function runMix({ url, token, ids, durationSecs, rate, onTick }) {
 
 const fmtMiB = (bytes) => (bytes / MiB).toFixed(1);
 const startedAt = new Date().toISOString();
+if (LEAK_BYTES > 0) log(`injecting a leak of ${LEAK_BYTES} bytes per request (bench/lib/leaky.mjs): this run should FAIL`);
 log(`soak: ${BACKEND}, ${DURATION_SECS} s at ${TARGET_PERCENT} % of peak, ${CONNECTIONS} connections, ${MEDIA_COUNT} media items, ${UPLOADS_PER_SEC} uploads/s`);
 const { server, token, ids, dataDir, probeFile, cleanup } = await startServer();
 const pid = server.child.pid;
@@ -303,6 +312,7 @@ try {
       rssMiB: Math.round(rss * 10) / 10,
       heapUsedMiB: probe ? Number(fmtMiB(probe.heapUsed)) : null,
       heapAfterMajorGcMiB: probe?.heapAfterMajorGc ? Number(fmtMiB(probe.heapAfterMajorGc)) : null,
+      majorGcs: probe?.majorGcs ?? null,
       externalMiB: probe ? Number(fmtMiB(probe.external)) : null,
       requestsPerSec: Math.round(requestsSinceSample / SAMPLE_SECS),
       loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
@@ -359,6 +369,8 @@ try {
     heapUsedEndMiB: medianOf(endWindow, 'heapUsedMiB'),
     heapAfterMajorGcWarmMiB: medianOf(baseWindow, 'heapAfterMajorGcMiB'),
     heapAfterMajorGcEndMiB: medianOf(endWindow, 'heapAfterMajorGcMiB'),
+    /** Major GCs during the soak: with none, "after major GC" is the last one before it. */
+    majorGcsDuringSoak: (samples.at(-1).majorGcs ?? 0) - (samples[0].majorGcs ?? 0),
   };
   const uploadsFailed = peakUploadStats.failed + soakUploadStats.failed;
   const failures = peak.failures + soak.failures + uploadsFailed;
@@ -395,7 +407,7 @@ try {
     `| RSS peak | ${memory.rssPeakMiB} MiB |`,
     `| RSS growth (limit ${MAX_GROWTH} %) | ${memory.growthPercent} % |`,
     `| RSS trend after warm-up | ${memory.rssSlopeMiBPerMin} MiB/min |`,
-    `| V8 heap after major GC, warm-up → end | ${memory.heapAfterMajorGcWarmMiB} → ${memory.heapAfterMajorGcEndMiB} MiB |`,
+    `| V8 heap after major GC, warm-up → end | ${memory.heapAfterMajorGcWarmMiB} → ${memory.heapAfterMajorGcEndMiB} MiB (${memory.majorGcsDuringSoak} major GCs) |`,
     `| host load average (1 min, median; ${os.cpus().length} CPUs) | ${results.loadAverage1mMedian} |`,
   ].join('\n');
   results.table = table;

@@ -25,7 +25,7 @@
 // the window right after the warm-up minute (SQLite's page cache, the read caches and V8's heap all grow at
 // first and must be given time to reach their working size). Exit code 1 on failure. Results are written to
 // .bench-results/soak-<time>.json.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -134,7 +134,8 @@ async function startServer() {
     XMEDIA_SOAK_LEAK_BYTES: String(LEAK_BYTES),
   });
   const preloads = ['lib/memory-probe.mjs', ...(LEAK_BYTES > 0 ? ['lib/leaky.mjs'] : [])];
-  const server = await startXmedia('xmedia soak', env, preloads.flatMap((p) => ['--import', path.join(import.meta.dirname, p)]));
+  const nodeArgs = ['--expose-gc', ...preloads.flatMap((p) => ['--import', path.join(import.meta.dirname, p)])];
+  const server = await startXmedia('xmedia soak', env, nodeArgs);
   const token = createToken(env, 'soak');
   let ids;
   if (pg) {
@@ -146,11 +147,35 @@ async function startServer() {
   return { server, token, ids, dataDir, probeFile, cleanup: () => pg?.drop() };
 }
 
-/** The server's latest probe line (heap), if any. */
+function probeLines(file) {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line));
+}
+
+/** The server's latest periodic probe line (heap), if any. */
 function latestProbe(file) {
-  if (!existsSync(file)) return undefined;
-  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-  return lines.length > 0 && lines[0] !== '' ? JSON.parse(lines.at(-1)) : undefined;
+  return probeLines(file).filter((line) => !line.forced).at(-1);
+}
+
+/**
+ * Asks the server's probe for a full GC (SIGUSR2) and returns RSS and heap right after it, in MiB: what the
+ * process really holds at that moment, without the garbage a sample may happen to catch.
+ */
+async function afterForcedGc(pid, file) {
+  const before = probeLines(file).filter((line) => line.forced).length;
+  process.kill(pid, 'SIGUSR2');
+  for (let waited = 0; waited < 5000; waited += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+    const forced = probeLines(file).filter((line) => line.forced);
+    if (forced.length > before) {
+      const line = forced.at(-1);
+      return { rssMiB: Number(fmtMiB(line.rss)), heapUsedMiB: Number(fmtMiB(line.heapUsed)) };
+    }
+  }
+  return { rssMiB: null, heapUsedMiB: null };
 }
 
 // ------------------------------------------------------------------------------------------------ the mix
@@ -326,6 +351,11 @@ try {
   };
   sample();
   const sampler = setInterval(sample, SAMPLE_SECS * 1000);
+  // A full GC in the middle of each of the two windows (twice per run: it barely disturbs the load).
+  const forced = {};
+  const forceAt = (label, atSec) =>
+    setTimeout(async () => (forced[label] = await afterForcedGc(pid, probeFile)), atSec * 1000);
+  const forceTimers = [forceAt('warm', WARMUP_SECS + WINDOW_SECS / 2), forceAt('end', DURATION_SECS - WINDOW_SECS / 2)];
   const soakUploads = uploader(server.url, token, UPLOADS_PER_SEC);
   const soak = await runMix({
     url: server.url,
@@ -336,6 +366,7 @@ try {
     onTick: (n) => (requestsSinceSample += n),
   });
   clearInterval(sampler);
+  forceTimers.forEach(clearTimeout);
   sample();
   const soakUploadStats = await soakUploads.stop();
 
@@ -369,7 +400,9 @@ try {
     heapUsedEndMiB: medianOf(endWindow, 'heapUsedMiB'),
     heapAfterMajorGcWarmMiB: medianOf(baseWindow, 'heapAfterMajorGcMiB'),
     heapAfterMajorGcEndMiB: medianOf(endWindow, 'heapAfterMajorGcMiB'),
-    /** Major GCs during the soak: with none, "after major GC" is the last one before it. */
+    /** RSS and heap right after a full GC forced in the middle of each window. */
+    afterForcedGc: forced,
+    /** Major GCs during the soak (forced ones included): with none, "after major GC" is the last one before it. */
     majorGcsDuringSoak: (samples.at(-1).majorGcs ?? 0) - (samples[0].majorGcs ?? 0),
   };
   const uploadsFailed = peakUploadStats.failed + soakUploadStats.failed;
@@ -408,6 +441,7 @@ try {
     `| RSS growth (limit ${MAX_GROWTH} %) | ${memory.growthPercent} % |`,
     `| RSS trend after warm-up | ${memory.rssSlopeMiBPerMin} MiB/min |`,
     `| V8 heap after major GC, warm-up → end | ${memory.heapAfterMajorGcWarmMiB} → ${memory.heapAfterMajorGcEndMiB} MiB (${memory.majorGcsDuringSoak} major GCs) |`,
+    `| right after a forced full GC, warm-up → end | RSS ${forced.warm?.rssMiB} → ${forced.end?.rssMiB} MiB, heap ${forced.warm?.heapUsedMiB} → ${forced.end?.heapUsedMiB} MiB |`,
     `| host load average (1 min, median; ${os.cpus().length} CPUs) | ${results.loadAverage1mMedian} |`,
   ].join('\n');
   results.table = table;
@@ -427,4 +461,7 @@ mkdirSync(outDir, { recursive: true });
 const file = path.join(outDir, `soak-${startedAt.replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify(results, null, 2));
 log(`results: ${path.relative(root, file)}`);
+// The data dir is kept when the run failed, for a look at the database and the probe's lines.
+if (results.passed) rmSync(dataDir, { recursive: true, force: true });
+else log(`data dir kept: ${dataDir}`);
 process.exitCode = results.passed ? 0 : 1;

@@ -2,6 +2,7 @@
 // line of process.memoryUsage() to $XMEDIA_PROBE_FILE every $XMEDIA_PROBE_EVERY_MS (5 s), with the V8 heap
 // as it was right after the most recent major (mark-compact) GC, which is what a leak shows in: heapUsed alone
 // is a sawtooth of garbage waiting to be collected. Costs one small write per interval; keeps nothing alive.
+// With `--expose-gc`, SIGUSR2 runs a full GC and appends a line marked `forced` right after it.
 import { appendFileSync } from 'node:fs';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 
@@ -19,6 +20,12 @@ if (file) {
       }
     }
   }).observe({ entryTypes: ['gc'] });
+  if (typeof globalThis.gc === 'function') {
+    process.on('SIGUSR2', () => {
+      globalThis.gc();
+      appendFileSync(file, `${JSON.stringify({ t: Date.now(), forced: true, ...process.memoryUsage() })}\n`);
+    });
+  }
   setInterval(() => {
     const m = process.memoryUsage();
     appendFileSync(file, `${JSON.stringify({ t: Date.now(), ...m, heapAfterMajorGc, majorGcs })}\n`);

@@ -302,6 +302,17 @@ async function runMix({ url, token, ids, durationSecs, rate, onTick }) {
 // ------------------------------------------------------------------------------------------------ the run
 
 const fmtMiB = (bytes) => (bytes / MiB).toFixed(1);
+const round1 = (v) => (v === null ? null : Math.round(v * 10) / 10);
+
+/** RSS split as the kernel counts it: anonymous (heaps), file-backed (code, mapped files), shared memory (WAL index). */
+function rssParts(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (name) => {
+    const match = new RegExp(`${name}:\\s+(\\d+) kB`).exec(status);
+    return match ? Math.round(Number(match[1]) / 102.4) / 10 : null;
+  };
+  return { rssAnonMiB: kib('RssAnon'), rssFileMiB: kib('RssFile'), rssShmemMiB: kib('RssShmem') };
+}
 const startedAt = new Date().toISOString();
 if (LEAK_BYTES > 0) log(`injecting a leak of ${LEAK_BYTES} bytes per request (bench/lib/leaky.mjs): this run should FAIL`);
 log(`soak: ${BACKEND}, ${DURATION_SECS} s at ${TARGET_PERCENT} % of peak, ${CONNECTIONS} connections, ${MEDIA_COUNT} media items, ${UPLOADS_PER_SEC} uploads/s`);
@@ -326,8 +337,10 @@ try {
   const sample = () => {
     const tSec = (performance.now() - soakStarted) / 1000;
     let rss;
+    let parts;
     try {
       rss = rssMiB(pid);
+      parts = rssParts(pid);
     } catch {
       return; // the server is gone: the run's failures will say why
     }
@@ -335,6 +348,7 @@ try {
     const s = {
       tSec: Math.round(tSec * 10) / 10,
       rssMiB: Math.round(rss * 10) / 10,
+      ...parts,
       heapUsedMiB: probe ? Number(fmtMiB(probe.heapUsed)) : null,
       heapAfterMajorGcMiB: probe?.heapAfterMajorGc ? Number(fmtMiB(probe.heapAfterMajorGc)) : null,
       majorGcs: probe?.majorGcs ?? null,
@@ -376,8 +390,8 @@ try {
   const baseWindow = inWindow(WARMUP_SECS, WARMUP_SECS + WINDOW_SECS);
   const endWindow = inWindow(lastSec - WINDOW_SECS, lastSec + 1);
   const medianOf = (list, field) => {
-    const values = list.map((s) => s[field]).filter((v) => v !== null);
-    return values.length > 0 ? median(values) : null;
+    const values = list.map((s) => s[field]).filter((v) => v !== null && v !== undefined);
+    return values.length > 0 ? round1(median(values)) : null;
   };
   const rssWarm = medianOf(baseWindow, 'rssMiB');
   const rssEnd = medianOf(endWindow, 'rssMiB');
@@ -396,6 +410,12 @@ try {
     rssPeakMiB: Math.max(...samples.map((s) => s.rssMiB)),
     growthPercent: Math.round(growthPercent * 10) / 10,
     rssSlopeMiBPerMin: Math.round(slope * 100) / 100,
+    rssAnonWarmMiB: medianOf(baseWindow, 'rssAnonMiB'),
+    rssAnonEndMiB: medianOf(endWindow, 'rssAnonMiB'),
+    rssFileWarmMiB: medianOf(baseWindow, 'rssFileMiB'),
+    rssFileEndMiB: medianOf(endWindow, 'rssFileMiB'),
+    rssShmemWarmMiB: medianOf(baseWindow, 'rssShmemMiB'),
+    rssShmemEndMiB: medianOf(endWindow, 'rssShmemMiB'),
     heapUsedWarmMiB: medianOf(baseWindow, 'heapUsedMiB'),
     heapUsedEndMiB: medianOf(endWindow, 'heapUsedMiB'),
     heapAfterMajorGcWarmMiB: medianOf(baseWindow, 'heapAfterMajorGcMiB'),
@@ -438,6 +458,7 @@ try {
     `| RSS after warm-up (median ${WARMUP_SECS}-${WARMUP_SECS + WINDOW_SECS} s) | ${memory.rssWarmMiB} MiB |`,
     `| RSS at end (median of last ${WINDOW_SECS} s) | ${memory.rssEndMiB} MiB |`,
     `| RSS peak | ${memory.rssPeakMiB} MiB |`,
+    `| of which anonymous / file / shared, warm-up → end | ${memory.rssAnonWarmMiB} → ${memory.rssAnonEndMiB} / ${memory.rssFileWarmMiB} → ${memory.rssFileEndMiB} / ${memory.rssShmemWarmMiB} → ${memory.rssShmemEndMiB} MiB |`,
     `| RSS growth (limit ${MAX_GROWTH} %) | ${memory.growthPercent} % |`,
     `| RSS trend after warm-up | ${memory.rssSlopeMiBPerMin} MiB/min |`,
     `| V8 heap after major GC, warm-up → end | ${memory.heapAfterMajorGcWarmMiB} → ${memory.heapAfterMajorGcEndMiB} MiB (${memory.majorGcsDuringSoak} major GCs) |`,

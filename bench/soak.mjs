@@ -8,8 +8,8 @@
 //   npm run soak -- --quick --inject-leak 1024   self-check: the server keeps 1 KiB per request; must FAIL
 //
 // 1. Starts xmedia from dist/ as its own process (fresh temp data dir, a user and its token, `--media` photo
-//    rows of that user seeded straight into the store), with bench/lib/memory-probe.mjs preloaded so the
-//    server reports its V8 heap.
+//    rows of that user seeded straight into the store), with bench/lib/memory-probe.mjs preloaded (and
+//    --expose-gc) so the server reports its V8 heap and runs a full GC on SIGUSR2.
 // 2. Measures the peak of a realistic mix with autocannon (unthrottled, `--connections`, 5 s warm-up then
 //    `--peak-secs`). Each connection loops over: write alt text (POST /2/media/metadata/create), read it back
 //    (GET /2/media/{key}?media.fields=alt_text), the same again for another item, then one
@@ -18,13 +18,15 @@
 //    the alt text just written (a mismatch counts as an error, like a non-2xx). The alt text varies in
 //    content and length (so rows change size). A separate small client uploads a PNG `--uploads-per-sec`.
 // 3. Drives the same mix at `--target-percent` of that peak (autocannon overallRate) for `--minutes`,
-//    reading the server's VmRSS from /proc/<pid>/status every `--sample-secs` (5 s; 2 s with --quick).
+//    reading the server's VmRSS (and RssAnon/RssFile/RssShmem) from /proc/<pid>/status every `--sample-secs`
+//    (5 s; 2 s with --quick), and, in the middle of each window below, forcing one full GC in the server to
+//    read RSS and heap right after it.
 //
 // Pass: zero non-2xx, socket errors, timeouts, mismatched read-backs and failed uploads, and RSS growth below
 // `--max-growth` %, where growth compares the median RSS of the last window (60 s) with the median RSS of
 // the window right after the warm-up minute (SQLite's page cache, the read caches and V8's heap all grow at
 // first and must be given time to reach their working size). Exit code 1 on failure. Results are written to
-// .bench-results/soak-<time>.json.
+// .bench-results/soak-<time>.json; the data dir is removed after a passing run, kept after a failing one.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

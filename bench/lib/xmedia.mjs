@@ -31,9 +31,10 @@ export function newDataDir(label) {
   return mkdtempSync(path.join(tmpdir(), `xmedia-bench-${label}-`));
 }
 
-export async function startXmedia(name, env) {
+/** `nodeArgs`: options for node itself, before the entry point (`--import` a probe, say). */
+export async function startXmedia(name, env, nodeArgs = []) {
   const port = await freePort();
-  const server = await startProcess(name, [MAIN], { ...env, PORT: String(port) }, { readyUrl: `http://127.0.0.1:${port}/health` });
+  const server = await startProcess(name, [...nodeArgs, MAIN], { ...env, PORT: String(port) }, { readyUrl: `http://127.0.0.1:${port}/health` });
   return { ...server, url: `http://127.0.0.1:${port}`, port };
 }
 
@@ -58,21 +59,38 @@ export async function uploadSampleImage(url, token) {
 }
 
 /**
- * Fills the embedded store with `count` media rows carrying the seed's metadata, owned by another user,
- * straight through SQLite (the schema must exist: start xmedia once on the data dir first).
+ * Fills the embedded store with `count` media rows carrying the seed's metadata, owned by another user
+ * (or by `ownerId`), straight through SQLite (the schema must exist: start xmedia once on the data dir
+ * first). Returns the ids.
  */
-export function seedRows(dataDir, count, metadata) {
+export function seedRows(dataDir, count, metadata, ownerId = '1') {
   const db = new Database(path.join(dataDir, 'xmedia.sqlite'));
   db.pragma('journal_mode = WAL');
   const insert = db.prepare(`INSERT INTO media (id, kind, category, mime_type, owner_id, app_id, additional_owners, shared, state,
       size, width, height, duration_ms, created_at, expires_at, metadata)
-    VALUES (?, 'photo', 'tweet_image', 'image/png', '1', NULL, '[]', 0, 'succeeded', 100, 16, 16, NULL, ?, ?, ?)`);
+    VALUES (?, 'photo', 'tweet_image', 'image/png', ?, NULL, '[]', 0, 'succeeded', 100, 16, 16, NULL, ?, ?, ?)`);
   const json = JSON.stringify(metadata);
   const now = Date.now();
   const base = 1_000_000_000_000_000_000n;
+  const ids = [];
   const batch = db.transaction((from, to) => {
-    for (let i = from; i < to; i++) insert.run(String(base + BigInt(i)), now, now + 86_400_000, json);
+    for (let i = from; i < to; i++) {
+      const id = String(base + BigInt(i));
+      insert.run(id, ownerId, now, now + 86_400_000, json);
+      ids.push(id);
+    }
   });
   for (let from = 0; from < count; from += 100_000) batch(from, Math.min(count, from + 100_000));
   db.close();
+  return ids;
+}
+
+/** The id of a user of the embedded store, by name. */
+export function userIdOf(dataDir, username) {
+  const db = new Database(path.join(dataDir, 'xmedia.sqlite'), { readonly: true });
+  try {
+    return db.prepare('SELECT id FROM users WHERE username = ?').pluck().get(username);
+  } finally {
+    db.close();
+  }
 }

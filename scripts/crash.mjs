@@ -41,8 +41,8 @@ const CYCLES = Number(options.cycles);
 if (!Number.isInteger(CYCLES) || CYCLES < 1) throw new Error('--cycles must be a positive integer');
 const PG_URL = process.env.XMEDIA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const METADATA_CLIENTS = 6;
-const MEDIA_PER_METADATA_CLIENT = 8;
+const METADATA_CLIENTS = 12;
+const MEDIA_PER_METADATA_CLIENT = 4;
 const ONE_SHOT_CLIENTS = 2;
 const CHUNKED_CLIENTS = 2;
 /** How long the clients run before the kill: a random moment in this range (ms). */
@@ -327,7 +327,8 @@ async function runBackend(backend) {
     async function verifyUpload(store, blobs, url, upload) {
       const visible = await call(`${url}/2/media/${upload.key}`, { headers: auth(token) });
       if (visible.status !== 200 || visible.json?.data?.media_key !== upload.key) {
-        return lose(`${upload.how} upload ${upload.id}: GET /2/media/${upload.key} answered ${visible.status} ${visible.text.slice(0, 200)}`);
+        const answer = `${visible.status} ${visible.text.slice(0, 200)}`;
+        return lose(`${upload.how} upload ${upload.id}: GET /2/media/${upload.key} answered ${answer}`);
       }
       const row = await store.getMedia(upload.id);
       if (!row || row.state !== 'succeeded' || row.size !== upload.size) {
@@ -342,7 +343,15 @@ async function runBackend(backend) {
         return lose(`${upload.how} upload ${upload.id}: bytes unreadable (${error.message})`);
       }
       if (blob.size !== upload.size || sha256(bytes) !== upload.sha) {
-        return lose(`${upload.how} upload ${upload.id}: stored ${blob.size} bytes, SHA-256 ${sha256(bytes)}; sent ${upload.size}, ${upload.sha}`);
+        const stored = `${blob.size} bytes, SHA-256 ${sha256(bytes)}`;
+        return lose(`${upload.how} upload ${upload.id}: stored ${stored}; sent ${upload.size} bytes, SHA-256 ${upload.sha}`);
+      }
+      // Each blob file whole, too: exactly the size and SHA-256 its segment row records.
+      for (const segment of segments) {
+        const file = await blobs.get(segment.blobKey);
+        if (!file || file.length !== segment.size || sha256(file) !== segment.sha256) {
+          return lose(`${upload.how} upload ${upload.id}: blob ${segment.blobKey} is ${file ? `${file.length} other bytes` : 'gone'}`);
+        }
       }
       stats.uploadsChecked++;
     }
@@ -352,7 +361,8 @@ async function runBackend(backend) {
       // Metadata: the stored alt text of every owned media item, 100 keys a lookup.
       for (let i = 0; i < allOwned.length; i += 100) {
         const batch = allOwned.slice(i, i + 100);
-        const lookup = await call(`${url}/2/media?media_keys=${batch.map((m) => m.key).join(',')}&media.fields=alt_text`, { headers: auth(token) });
+        const keys = batch.map((m) => m.key).join(',');
+        const lookup = await call(`${url}/2/media?media_keys=${keys}&media.fields=alt_text`, { headers: auth(token) });
         if (lookup.status !== 200) throw new Error(`lookup: ${lookup.status} ${lookup.text}`);
         const stored = new Map((lookup.json.data ?? []).map((d) => [d.media_key, d]));
         for (const media of batch) {
@@ -366,7 +376,8 @@ async function runBackend(backend) {
             stats.inFlightLanded++;
             media.acked = found.alt_text;
           } else {
-            lose(`media ${media.id}: alt text ${JSON.stringify(found.alt_text)}, last acknowledged ${JSON.stringify(media.acked)}, in flight ${JSON.stringify(media.inFlight)}`);
+            const [storedText, acked, inFlight] = [found.alt_text, media.acked, media.inFlight].map((t) => JSON.stringify(t));
+            lose(`media ${media.id}: alt text ${storedText}, last acknowledged ${acked}, in flight ${inFlight}`);
             media.acked = found.alt_text;
           }
           media.inFlight = undefined;
@@ -414,7 +425,8 @@ async function runBackend(backend) {
       server = await startServer(env);
       await verify(server.url);
       log(
-        `[${backend}] cycle ${cycle}/${CYCLES}: ${stats.metadataAcked} writes acknowledged, ${stats.uploadsAcked} uploads acknowledged, lost ${stats.lost}`,
+        `[${backend}] cycle ${cycle}/${CYCLES}: ${stats.metadataAcked} writes acknowledged, ` +
+          `${stats.uploadsAcked} uploads acknowledged, lost ${stats.lost}`,
       );
     }
     // Finish the sessions the last kill interrupted, then check every upload once more.
@@ -506,7 +518,8 @@ for (const backend of backends) {
       `${stats.metadataChecked} checked (${stats.rowsChecked} row checks; in flight at the kill: ${stats.inFlightLanded} landed, ` +
       `${stats.inFlightNotLanded} not), ${stats.uploadsAcked} uploads acknowledged, ${stats.uploadsChecked} upload checks ` +
       `(${stats.finalUploadsChecked} in the final pass), ${stats.segmentsChecked} segments of interrupted sessions checked, ` +
-      `${stats.sessionsResumed} interrupted sessions resumed, ${stats.unexpected} unexpected answers, lost ${stats.lost}, ${stats.seconds} s ` +
+      `${stats.sessionsResumed} interrupted sessions resumed, ${stats.unexpected} unexpected answers, ` +
+      `lost ${stats.lost}, ${stats.seconds} s ` +
       `(left on disk, referenced by no row: ${stats.unreferencedFiles} files, ${stats.unreferencedBytes} bytes)`,
   );
   if (stats.lost > 0 || stats.unexpected > 0 || problems.length > 0) {

@@ -33,7 +33,7 @@ const { values: options } = parseArgs({
   options: {
     cycles: { type: 'string', default: '20' },
     backend: { type: 'string' },
-    'max-load-ms': { type: 'string', default: '2500' },
+    'max-load-ms': { type: 'string', default: '4000' },
     quiet: { type: 'boolean', default: false },
   },
 });

@@ -191,6 +191,9 @@ async function runBackend(backend) {
     inFlightLanded: 0,
     inFlightNotLanded: 0,
     uploadsAcked: 0,
+    oneShotAcked: 0,
+    chunkedAcked: 0,
+    finalizeLanded: 0,
     uploadsChecked: 0,
     segmentsChecked: 0,
     sessionsResumed: 0,
@@ -228,6 +231,7 @@ async function runBackend(backend) {
         const { id, media_key: key } = result.json.data;
         toCheck.push({ id, key, sha: sha256(bytes), size: bytes.length, how: 'one-shot' });
         stats.uploadsAcked++;
+        stats.oneShotAcked++;
         return { id, key, acked: undefined, inFlight: undefined, unchecked: 0 };
       }),
     );
@@ -264,6 +268,7 @@ async function runBackend(backend) {
         if (result.status !== 200) return unexpected('one-shot upload', result);
         toCheck.push({ id: result.json.data.id, key: result.json.data.media_key, sha: sha256(bytes), size: bytes.length, how: 'one-shot' });
         stats.uploadsAcked++;
+        stats.oneShotAcked++;
       }
     }
 
@@ -302,7 +307,10 @@ async function runBackend(backend) {
         const result = await postJson(`${url}/2/media/upload/${session.id}/finalize`, token, {});
         if (result.status === 200) {
           stats.uploadsAcked++;
-        } else if (!(resumed && result.status === 400 && /already finalized/i.test(result.text))) {
+          stats.chunkedAcked++;
+        } else if (resumed && result.status === 400 && /already finalized/i.test(result.text)) {
+          stats.finalizeLanded++;
+        } else {
           return unexpected('finalize', result);
         }
         // (An "already finalized" answer to a resent finalize: the one in flight at the kill had landed.)
@@ -516,7 +524,9 @@ for (const backend of backends) {
   console.log(
     `crash [${backend}]: ${stats.cycles} cycles (SIGKILL + restart), ${stats.metadataAcked} metadata writes acknowledged, ` +
       `${stats.metadataChecked} checked (${stats.rowsChecked} row checks; in flight at the kill: ${stats.inFlightLanded} landed, ` +
-      `${stats.inFlightNotLanded} not), ${stats.uploadsAcked} uploads acknowledged, ${stats.uploadsChecked} upload checks ` +
+      `${stats.inFlightNotLanded} not), ${stats.uploadsAcked} uploads acknowledged (${stats.oneShotAcked} one-shot, ` +
+      `${stats.chunkedAcked} chunked; ${stats.finalizeLanded} more finalized by a finalize in flight at a kill), ` +
+      `${stats.uploadsChecked} upload checks ` +
       `(${stats.finalUploadsChecked} in the final pass), ${stats.segmentsChecked} segments of interrupted sessions checked, ` +
       `${stats.sessionsResumed} interrupted sessions resumed, ${stats.unexpected} unexpected answers, ` +
       `lost ${stats.lost}, ${stats.seconds} s ` +

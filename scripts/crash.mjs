@@ -461,17 +461,18 @@ async function runBackend(backend) {
 }
 
 /**
- * Not a loss, a leak: files in the blob directory that no row points at (a one-shot upload or an append killed
- * after its bytes were written but before its row was; a put killed before its rename). Reported, not failed.
+ * Not a loss, a leak: files in the blob directory that no row points at. `orphan`: a one-shot upload killed after
+ * its bytes were written but before its row was, or a put killed before its rename; no media row names them, so
+ * no expiry sweep ever deletes them. `stray`: an append killed after its bytes were written but before its
+ * segment row was; they sit in their media's group and go with it when it expires. Reported, not failed.
  */
 async function unreferencedBlobs(env) {
   const config = readConfig(env);
   const store = await openStore(config);
-  let files = 0;
-  let bytes = 0;
-  const count = (file) => {
-    files++;
-    bytes += statSync(file).size;
+  const found = { orphanFiles: 0, orphanBytes: 0, strayFiles: 0, strayBytes: 0 };
+  const count = (kind, file) => {
+    found[`${kind}Files`]++;
+    found[`${kind}Bytes`] += statSync(file).size;
   };
   try {
     for (const shard of readdirSync(config.blobDir)) {
@@ -480,17 +481,20 @@ async function unreferencedBlobs(env) {
         if (!entry.isDirectory()) {
           // A one-shot upload's blob is the file named after its media id; anything else here is a temporary file.
           const row = entry.name.includes('.') ? undefined : await store.getMedia(entry.name);
-          if (!row) count(full);
+          if (!row) count('orphan', full);
           continue;
         }
+        const row = await store.getMedia(entry.name);
         const referenced = new Set((await store.listSegments(entry.name)).map((s) => s.blobKey));
-        for (const name of readdirSync(full)) if (!referenced.has(`${entry.name}/${name}`)) count(path.join(full, name));
+        for (const name of readdirSync(full)) {
+          if (!referenced.has(`${entry.name}/${name}`)) count(row ? 'stray' : 'orphan', path.join(full, name));
+        }
       }
     }
   } finally {
     await store.close();
   }
-  return { unreferencedFiles: files, unreferencedBytes: bytes };
+  return found;
 }
 
 async function postgresAnswers() {
@@ -530,7 +534,8 @@ for (const backend of backends) {
       `(${stats.finalUploadsChecked} in the final pass), ${stats.segmentsChecked} segments of interrupted sessions checked, ` +
       `${stats.sessionsResumed} interrupted sessions resumed, ${stats.unexpected} unexpected answers, ` +
       `lost ${stats.lost}, ${stats.seconds} s ` +
-      `(left on disk, referenced by no row: ${stats.unreferencedFiles} files, ${stats.unreferencedBytes} bytes)`,
+      `(blob files referenced by no row: ${stats.orphanFiles} files, ${stats.orphanBytes} bytes that no sweep reclaims; ` +
+      `${stats.strayFiles} files, ${stats.strayBytes} bytes reclaimed when their media expires)`,
   );
   if (stats.lost > 0 || stats.unexpected > 0 || problems.length > 0) {
     failed = true;

@@ -21,8 +21,8 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32, deflateSync } from 'node:zlib';
 import pg from 'pg';
-import { freePort, runNode } from '../bench/lib/processes.mjs';
-import { CLI, HIGH_RATE_LIMITS, MAIN } from '../bench/lib/xmedia.mjs';
+import { freePort } from '../bench/lib/processes.mjs';
+import { HIGH_RATE_LIMITS, MAIN } from '../bench/lib/xmedia.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { readConfig } = await import(path.join(root, 'dist/config.js'));
@@ -166,7 +166,6 @@ async function runBackend(backend) {
   const env = {
     XMEDIA_DATA_DIR: dataDir,
     XMEDIA_LOG_LEVEL: 'warn',
-    XMEDIA_DEV_BOOTSTRAP: 'off',
     XMEDIA_PUBLIC_URL: '',
     ...HIGH_RATE_LIMITS,
   };
@@ -213,9 +212,10 @@ async function runBackend(backend) {
 
   let server;
   try {
-    // A user and its token (the CLI creates the schema), then the server.
-    const token = runNode([CLI, 'token', 'create', '--user', 'crash'], env).trim().split('\n').at(-1);
+    // The first start on an empty database creates a dev user and prints a token for it.
     server = await startServer(env);
+    const token = /Bearer ([A-Za-z0-9._~-]+)'/.exec(server.output())?.[1];
+    if (!token) throw new Error(`no token in the first-start hint:\n${server.output()}`);
 
     /** Uploads acknowledged (or found finalized), to check at the next restart and again at the end. */
     const toCheck = [];

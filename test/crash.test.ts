@@ -12,7 +12,7 @@ describe('crash script', () => {
   before(() => ensureBuilt());
 
   it('finds nothing lost after two kill -9 cycles on SQLite', async () => {
-    const args = ['--cycles', '2', '--backend', 'sqlite', '--max-load-ms', '1000', '--quiet'];
+    const args = ['--cycles', '2', '--backend', 'sqlite', '--max-load-ms', '600', '--quiet'];
     const result = await run(process.execPath, [path.join(REPO_ROOT, 'scripts/crash.mjs'), ...args], { cwd: REPO_ROOT });
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout, /crash \[sqlite\]: 2 cycles .* lost 0,/);

@@ -82,8 +82,18 @@ function randomPng(width, height) {
 // ---------------------------------------------------------------------------------------------------------
 // The server process.
 
+/** Starts `node dist/main.js` on a free port (another, when someone took that port before the server bound it). */
 async function startServer(env) {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOn(await freePort(), env);
+    } catch (error) {
+      if (attempt === 5 || !/port \d+ on [\d.]+ is taken/.test(error.message)) throw error;
+    }
+  }
+}
+
+async function startServerOn(port, env) {
   const child = spawn(process.execPath, [MAIN], {
     cwd: root,
     env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) },

@@ -44,14 +44,11 @@ export function createErrorHandler(ctx: AppContext) {
       return;
     }
     if (error instanceof ProblemError) {
-      if (error.statusCode === 413) reply.header('connection', 'close');
       sendProblem(ctx, reply, error);
       return;
     }
     const status = (error as FastifyError).statusCode;
     if (status === 413) {
-      // The rest of the body is not read: the connection cannot carry another request.
-      reply.header('connection', 'close');
       sendProblem(ctx, reply, new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE));
       return;
     }

@@ -84,6 +84,14 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   // Cookies are read only by the consent page, which parses them itself: no per-request hook (`hook: false`).
   await app.register(cookie, { secret: ctx.keys.cookies, hook: false });
 
+  // An answer sent before the request's body has been read in full (401 before a 1 GB upload, 413 on its
+  // Content-Length, 400 on a form's first part) closes the connection. Otherwise Node would read the rest of
+  // the body to throw it away, however large, to keep the connection for another request.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!request.raw.complete) reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   app.decorateRequest('principal', null);
   app.setErrorHandler(createErrorHandler(ctx));
   app.setNotFoundHandler((_request, reply) => sendProblem(ctx, reply, new ProblemError(PROBLEMS.NOT_FOUND)));

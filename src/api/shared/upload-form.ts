@@ -98,7 +98,7 @@ async function readMultipart(request: FastifyRequest, fields: Record<string, str
  * plugin streams from the request: busboy's limits bound what is kept of it, but it would read to the end
  * of a 1 GB body to find that out. So the route's limit is enforced here too: a declared Content-Length over
  * it is refused before a byte of the body is read, and a body without one (chunked) is cut off as soon as it
- * passes the limit (413, and the connection is closed; the error handler adds `Connection: close`). Must run
+ * passes the limit (413; an answer sent before the body has been read in full closes the connection). Must run
  * in the same tick as the plugin starts reading (the counter's `data` listener sets the stream flowing).
  */
 function limitMultipartBody(request: FastifyRequest): void {
@@ -117,7 +117,7 @@ function limitMultipartBody(request: FastifyRequest): void {
       // The plugin ends the parts (and a file being written) with this error, which becomes the 413.
       raw.emit('error', new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE));
     } else {
-      // Answered already (an error in the form), and Node is reading the rest of the body to throw it away.
+      // Answered already: nothing more is read.
       raw.socket?.destroy();
     }
   };

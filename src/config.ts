@@ -108,9 +108,9 @@ export interface ConnectionLimits {
    */
   readonly connectionIdleTimeoutMs: number;
   /**
-   * Open connections beyond which new ones are closed as soon as they are accepted; 0 = no limit. 10,000 idle
-   * connections cost about 100 MB (docs/RELIABILITY.md); keep it below the open-file limit (`ulimit -n`, which
-   * Node raises to the hard limit at start), leaving room for database and media files.
+   * Open connections beyond which new ones are closed as soon as they are accepted; 0 = no limit. An idle
+   * connection costs about 8 KB, so 10,000 about 80 MB (docs/RELIABILITY.md); keep it below the open-file limit
+   * (`ulimit -n`; Node raises the soft limit to the hard one at start), leaving room for database and media files.
    */
   readonly maxConnections: number;
   /** Requests served on one kept-alive connection before it is closed; 0 = no limit. */

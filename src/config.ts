@@ -74,6 +74,52 @@ export interface Config {
   };
   /** Create a dev user, token and sample image on first start with an empty database. */
   readonly devBootstrap: boolean;
+  /**
+   * Most values (array elements, object members, nested levels) a JSON body may hold, counted before it is
+   * parsed. The body limits bound bytes, not what parsing makes of them: the one-shot upload takes 21 MB of
+   * JSON (a base64 GIF), and 21 MB of `[{},{},...]` parses into some 900 MB of objects. Real bodies hold a few
+   * dozen values (the largest: 100 additional owners, or the countries of a geo restriction); 100,000 leaves
+   * room and keeps the parse of any body under about 10 MB of memory.
+   */
+  readonly jsonMaxValues: number;
+  /** How long connections and requests may take; every timeout is in milliseconds, 0 turns it off. */
+  readonly connections: ConnectionLimits;
+}
+
+/**
+ * The defaults assume xmedia faces clients directly, with no proxy in front to absorb slow or idle ones:
+ * every slot a client can hold (a connection, a request, a half-sent body) is given back after a bounded time.
+ */
+export interface ConnectionLimits {
+  /**
+   * Time from a connection's first byte of a request to the end of its headers (slowloris). Real clients send
+   * their headers in one packet; 10 s still covers a very poor mobile link. Node's own default is 60 s.
+   */
+  readonly headersTimeoutMs: number;
+  /**
+   * Time for a whole request, body included. Five minutes lets a 7 MB JSON append (a 5 MB segment in base64)
+   * arrive at 200 kbit/s and a 21 MB one-shot upload at 600 kbit/s; a body that stalls is cut sooner by the
+   * idle timeout. Node's own default, also 300 s.
+   */
+  readonly requestTimeoutMs: number;
+  /**
+   * How long a kept-alive connection may wait for its next request. 5 s (Node's default) is enough for a client
+   * that sends its calls one after the other; Fastify's 72 s suits a load balancer that reuses connections.
+   */
+  readonly keepAliveTimeoutMs: number;
+  /**
+   * How long a connection may stay silent both ways, whatever it is doing: a body that stops arriving, a client
+   * that stops reading, a connection that never sends a byte. 30 s: no handler is silent for that long.
+   */
+  readonly connectionIdleTimeoutMs: number;
+  /**
+   * Open connections beyond which new ones are closed as soon as they are accepted; 0 = no limit. An idle
+   * connection costs about 8 KB, so 10,000 about 80 MB (docs/RELIABILITY.md); keep it below the open-file limit
+   * (`ulimit -n`; Node raises the soft limit to the hard one at start), leaving room for database and media files.
+   */
+  readonly maxConnections: number;
+  /** Requests served on one kept-alive connection before it is closed; 0 = no limit. */
+  readonly maxRequestsPerSocket: number;
 }
 
 export interface EndpointLimits {
@@ -172,8 +218,26 @@ export function readConfig(env: Env = process.env): Config {
       oauth1AcceptXUrls: bool('XMEDIA_OAUTH1_ACCEPT_X_URLS', true),
     },
     devBootstrap: bool('XMEDIA_DEV_BOOTSTRAP', true),
+    jsonMaxValues: int('XMEDIA_JSON_MAX_VALUES', 100_000, 1),
+    connections: connectionLimits(int),
   };
   return deepFreeze(config);
+}
+
+function connectionLimits(int: (name: string, fallback: number, min?: number) => number): ConnectionLimits {
+  const limits: ConnectionLimits = {
+    headersTimeoutMs: int('XMEDIA_HEADERS_TIMEOUT_MS', 10_000),
+    requestTimeoutMs: int('XMEDIA_REQUEST_TIMEOUT_MS', 300_000),
+    keepAliveTimeoutMs: int('XMEDIA_KEEP_ALIVE_TIMEOUT_MS', 5_000),
+    connectionIdleTimeoutMs: int('XMEDIA_CONNECTION_IDLE_TIMEOUT_MS', 30_000),
+    maxConnections: int('XMEDIA_MAX_CONNECTIONS', 10_000),
+    maxRequestsPerSocket: int('XMEDIA_MAX_REQUESTS_PER_SOCKET', 0),
+  };
+  // Node refuses a headers timeout longer than the whole request's.
+  if (limits.requestTimeoutMs > 0 && limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError('XMEDIA_HEADERS_TIMEOUT_MS must not be longer than XMEDIA_REQUEST_TIMEOUT_MS');
+  }
+  return limits;
 }
 
 function optionalUrl(name: string, raw: string | undefined, protocols: readonly string[]): string | undefined {

@@ -9,10 +9,10 @@ import { BODY_MESSAGES, InvalidRequestError } from '../wire/problems.js';
  * anyway, and this way they can never reach an object's prototype). Every other content type is kept as
  * raw bytes: the endpoint decides whether it can read them, and answers X's content-type error if not.
  */
-export function registerBodyParsers(app: FastifyInstance): void {
+export function registerBodyParsers(app: FastifyInstance, maxValues: number): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/(.+\+)?json(\s*;.*)?$/i, { parseAs: 'buffer' }, (_request, body, done) => {
-    done(null, parseJsonBody(body as Buffer));
+    done(null, parseJsonBody(body as Buffer, maxValues));
   });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 }
@@ -29,15 +29,19 @@ export interface JsonBody {
 
 const EMPTY_JSON_BODY: JsonBody = Object.freeze({ [JSON_BODY]: true as const, value: undefined, empty: true as const });
 
-function parseJsonBody(raw: Buffer): JsonBody {
-  return raw.length === 0 ? EMPTY_JSON_BODY : { [JSON_BODY]: true, value: parseJsonBytes(raw) };
+function parseJsonBody(raw: Buffer, maxValues: number): JsonBody {
+  return raw.length === 0 ? EMPTY_JSON_BODY : { [JSON_BODY]: true, value: parseJsonBytes(raw, maxValues) };
 }
 
 const MAY_HIDE_PROTOTYPE_KEYS = /proto|constructor|\\u/;
 
-/** Strict JSON from bytes (also for routes that take JSON under another content type, like v1.1's text/plain). */
-export function parseJsonBytes(raw: Buffer): unknown {
+/**
+ * Strict JSON from bytes (also for routes that take JSON under another content type, like v1.1's text/plain),
+ * holding at most `maxValues` values (XMEDIA_JSON_MAX_VALUES).
+ */
+export function parseJsonBytes(raw: Buffer, maxValues: number): unknown {
   if (raw.length === 0 || !isUtf8(raw)) throw InvalidRequestError.of(undefined, [], BODY_MESSAGES.INVALID_JSON);
+  if (holdsMoreValues(raw, maxValues)) throw InvalidRequestError.of(undefined, [], BODY_MESSAGES.tooManyJsonValues(maxValues));
   const text = raw.toString('utf8');
   try {
     // secure-json-parse scans the text with regular expressions for every spelling of the dangerous keys; a
@@ -47,6 +51,51 @@ export function parseJsonBytes(raw: Buffer): unknown {
   } catch {
     throw InvalidRequestError.of(undefined, [], BODY_MESSAGES.INVALID_JSON);
   }
+}
+
+/**
+ * Whether a JSON text holds more than `max` values, counted as one plus every `[`, `{` and `,` outside strings
+ * (an upper bound for valid JSON; anything else is refused by the parser anyway). Strings are skipped with a
+ * native search for their closing quote, so a body that is one long base64 string costs a few calls; a body
+ * made of structure stops being read as soon as it is over.
+ */
+export function holdsMoreValues(raw: Buffer, max: number): boolean {
+  let count = 1;
+  for (let i = 0; i < raw.length; i++) {
+    const byte = raw[i];
+    if (byte === 0x22) {
+      i = closingQuote(raw, i);
+      if (i === -1) return false; // unterminated: not JSON at all
+    } else if (byte === 0x2c || byte === 0x5b || byte === 0x7b) {
+      if (++count > max) return true;
+    }
+  }
+  return false;
+}
+
+/** Position of the quote that closes the string opening at `open`, or -1. */
+function closingQuote(raw: Buffer, open: number): number {
+  for (let at = raw.indexOf(0x22, open + 1); at !== -1; at = raw.indexOf(0x22, at + 1)) {
+    let backslashes = 0;
+    while (raw[at - 1 - backslashes] === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
+  return -1;
+}
+
+/**
+ * Most fields of a form, multipart or URL-encoded. The largest real form (v1.1's INIT) has about ten; a 21 MB
+ * upload body of `a&a&a&...` would otherwise parse into ten million pairs, some 400 MB.
+ */
+export const FORM_MAX_FIELDS = 50;
+
+/** The parameters of a URL-encoded body, refused (400) past FORM_MAX_FIELDS before it is parsed. */
+export function parseFormBytes(raw: Buffer): URLSearchParams {
+  let separators = 0;
+  for (let at = raw.indexOf(0x26); at !== -1; at = raw.indexOf(0x26, at + 1)) {
+    if (++separators >= FORM_MAX_FIELDS) throw InvalidRequestError.of(undefined, [], BODY_MESSAGES.tooManyFormFields(FORM_MAX_FIELDS));
+  }
+  return new URLSearchParams(raw.toString('utf8'));
 }
 
 export function isJsonBody(body: unknown): body is JsonBody {

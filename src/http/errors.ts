@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
@@ -74,8 +74,9 @@ export function sendProblem(ctx: AppContext, reply: FastifyReply, error: Problem
 
 /**
  * Requests Node's HTTP parser refuses before Fastify sees them (headers over the size limit, bytes that are
- * not HTTP, a request too slow to arrive), answered in SPEC.md's shapes instead of Fastify's own body.
- * Like Node's and Fastify's default handlers, it writes the response and closes the connection.
+ * not HTTP), or that did not arrive within XMEDIA_HEADERS_TIMEOUT_MS / XMEDIA_REQUEST_TIMEOUT_MS, answered in
+ * SPEC.md's shapes instead of Fastify's own body. Like Node's and Fastify's default handlers, it writes the
+ * response (unless one has already begun on this connection) and closes the connection.
  */
 export function createClientErrorHandler(ctx: AppContext) {
   return (error: NodeJS.ErrnoException, socket: Socket): void => {
@@ -85,12 +86,38 @@ export function createClientErrorHandler(ctx: AppContext) {
     const [status, contentType, body] = problem
       ? [problem.status, PROBLEM_CONTENT_TYPE, ctx.problems.problem(problem)]
       : [400, JSON_CONTENT_TYPE, ctx.problems.invalidRequest([{ parameters: {}, message: BODY_MESSAGES.NOT_HTTP }])];
-    if (socket.writable) {
-      socket.write(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${body.length}\r\nContent-Type: ${contentType}\r\nConnection: close\r\n\r\n`,
-      );
-      socket.write(body);
-    }
+    if (!responseStarted(socket)) writeAndClose(socket, status, contentType, body);
     socket.destroy(error);
   };
+}
+
+/**
+ * A connection silent for XMEDIA_CONNECTION_IDLE_TIMEOUT_MS (Node's socket timeout) is closed. If it was
+ * midway through sending a request (a body that stopped arriving), the client is told first: the same 408 as a
+ * request over XMEDIA_REQUEST_TIMEOUT_MS. A connection that never sent anything, sits idle between requests,
+ * or already has its answer on the way is just closed.
+ */
+export function createIdleTimeoutHandler(ctx: AppContext) {
+  return (socket: Socket): void => {
+    const response = (socket as SocketWithResponse)._httpMessage;
+    if (response && !response.headersSent && !response.req.complete) {
+      writeAndClose(socket, 408, PROBLEM_CONTENT_TYPE, ctx.problems.problem(PROBLEMS.REQUEST_TIMEOUT));
+    }
+    socket.destroy();
+  };
+}
+
+/** Node's own name for the response in flight on a connection (its default clientError handler reads it too). */
+type SocketWithResponse = Socket & { _httpMessage?: ServerResponse | null };
+
+function responseStarted(socket: Socket): boolean {
+  return (socket as SocketWithResponse)._httpMessage?.headersSent === true;
+}
+
+function writeAndClose(socket: Socket, status: number, contentType: string, body: Buffer | string): void {
+  if (!socket.writable) return;
+  socket.write(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: ${contentType}\r\nConnection: close\r\n\r\n`,
+  );
+  socket.write(body);
 }

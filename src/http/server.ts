@@ -4,12 +4,13 @@ import multipart from '@fastify/multipart';
 import { AUTH_ENDPOINTS, ENDPOINTS } from '../api/index.js';
 import { authorize } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
+import type { ConnectionLimits } from '../config.js';
 import type { AppContext } from '../context.js';
 import { JSON_CONTENT_TYPE, jsonBuffer, PROBLEMS, ProblemError } from '../wire/problems.js';
 import { rateLimitHeaders } from '../wire/rate-limit-headers.js';
-import { registerBodyParsers } from './body-parsers.js';
+import { FORM_MAX_FIELDS, parseFormBytes, registerBodyParsers } from './body-parsers.js';
 import type { Endpoint, EndpointResult } from './endpoint.js';
-import { createClientErrorHandler, createErrorHandler, sendProblem } from './errors.js';
+import { createClientErrorHandler, createErrorHandler, createIdleTimeoutHandler, sendProblem } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,6 +23,7 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** Builds the Fastify app for a context: body parsing, errors, auth and rate limits, and every endpoint. */
 export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
+  const limits = ctx.config.connections;
   const app = Fastify({
     logger: {
       level: ctx.config.logLevel,
@@ -42,9 +44,19 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     bodyLimit: DEFAULT_BODY_LIMIT,
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
-    // While draining, our own hook below answers 503 in X's shape rather than Fastify's.
+    // While draining, closeConnectionsWhenDone answers 503 in X's shape rather than Fastify's.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Hostile clients (docs/RELIABILITY.md): every slot a client can hold is given back after a bounded time.
+    // The defaults and their reasons are in src/config.ts (ConnectionLimits); 0 turns a timeout off.
+    connectionTimeout: limits.connectionIdleTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: connectionsCheckingInterval(limits),
+    },
     clientErrorHandler: createClientErrorHandler(ctx),
     // A URL that cannot be decoded is a client error in X's shape, never a crash.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
@@ -55,18 +67,26 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     },
   });
 
-  registerBodyParsers(app);
+  // Fastify reads 0 as "its default" (72 s) here; set on the server, 0 means what it says.
+  app.server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  if (limits.maxConnections > 0) app.server.maxConnections = limits.maxConnections;
+  app.server.on('timeout', createIdleTimeoutHandler(ctx));
+
+  registerBodyParsers(app, ctx.config.jsonMaxValues);
   await app.register(multipart, {
     // twitter-api-v2 sends `media` without a filename; busboy would read such a part as text.
-    isPartAFile: (fieldName, _contentType, fileName) => fieldName === 'media' || fileName !== undefined,
-    limits: { fields: 50, fieldSize: 64 * 1024, files: 1, parts: 60 },
+    // A part labelled JSON is taken as a file, never a field: the plugin would JSON.parse a field of that type
+    // (up to the 20 MB field size, with no limit on what it parses into); xmedia reads no field as JSON.
+    isPartAFile: (fieldName, contentType, fileName) =>
+      fieldName === 'media' || fileName !== undefined || /^application\/(.+\+)?json/i.test(contentType ?? ''),
+    limits: { fields: FORM_MAX_FIELDS, fieldSize: 64 * 1024, files: 1, parts: FORM_MAX_FIELDS + 10 },
   });
 
   // Cookies are read only by the consent page, which parses them itself: no per-request hook (`hook: false`).
   await app.register(cookie, { secret: ctx.keys.cookies, hook: false });
 
   app.decorateRequest('principal', null);
-  drainOnClose(app);
+  closeConnectionsWhenDone(app);
   app.setErrorHandler(createErrorHandler(ctx));
   app.setNotFoundHandler((_request, reply) => sendProblem(ctx, reply, new ProblemError(PROBLEMS.NOT_FOUND)));
 
@@ -77,13 +97,16 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 }
 
 /**
- * Graceful shutdown (docs/RELIABILITY.md): once `app.close()` starts, the listening socket closes (new
- * connections are refused) and idle keep-alive connections are closed. Requests already under way go on to
- * the end; a request that arrives after that on a connection already open is answered 503 in X's shape
- * (v1.1's for v1.1 routes) without running, and every answer from then on closes its connection, so that
- * `close()` resolves as soon as the last request under way has been answered.
+ * When an answer closes its connection rather than keeping it for another request:
+ * - an answer sent before the request's body has been read in full (401 before a 1 GB upload, 413 on its
+ *   Content-Length, 400 on a form's first part): otherwise Node would read the rest of the body to throw it
+ *   away, however large;
+ * - every answer once `app.close()` has started (graceful shutdown, docs/RELIABILITY.md): the listening socket
+ *   is closed and idle connections too; requests under way go on to the end, a request that arrives after that
+ *   on a connection already open is answered 503 in X's shape (v1.1's for v1.1 routes) without running, and
+ *   `close()` resolves as soon as the last request under way has been answered.
  */
-function drainOnClose(app: FastifyInstance): void {
+function closeConnectionsWhenDone(app: FastifyInstance): void {
   let draining = false;
   app.addHook('preClose', async () => {
     draining = true;
@@ -92,10 +115,20 @@ function drainOnClose(app: FastifyInstance): void {
   app.addHook('onRequest', (_request, _reply, done) => {
     done(draining ? new ProblemError(PROBLEMS.SHUTTING_DOWN) : undefined);
   });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (draining) void reply.header('connection', 'close');
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (draining || !request.raw.complete) void reply.header('connection', 'close');
     done(null, payload);
   });
+}
+
+/**
+ * Node checks the headers and request timeouts of open connections on a timer (every 30 s by default, so a
+ * 10 s headers timeout could take 40 s to fire): check four times per shortest timeout, at most once a second.
+ */
+function connectionsCheckingInterval(limits: ConnectionLimits): number {
+  const timeouts = [limits.headersTimeoutMs, limits.requestTimeoutMs].filter((ms) => ms > 0);
+  if (timeouts.length === 0) return 30_000;
+  return Math.max(10, Math.min(1_000, Math.floor(Math.min(...timeouts) / 4)));
 }
 
 /** Query parameters that may carry credentials (invalidate_token takes `access_token` in the query). */
@@ -159,7 +192,7 @@ function signsFormBody(request: FastifyRequest): boolean {
 /** The form parameters of an OAuth 1.0a request whose body has been read. */
 function formParameters(request: FastifyRequest): URLSearchParams | undefined {
   if (!signsFormBody(request) || !Buffer.isBuffer(request.body)) return undefined;
-  return new URLSearchParams(request.body.toString('utf8'));
+  return parseFormBytes(request.body);
 }
 
 /**

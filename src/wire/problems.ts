@@ -57,6 +57,8 @@ export const BODY_MESSAGES = {
   NOT_JSON_CONTENT_TYPE: 'Requests with bodies must have content-type of application/json.',
   INVALID_JSON: 'Request body is not valid JSON.',
   NOT_HTTP: 'The request is not valid HTTP.',
+  tooManyFormFields: (max: number) => `Request body holds more than ${max} form fields.`,
+  tooManyJsonValues: (max: number) => `Request body holds more than ${max} JSON values.`,
 } as const;
 
 /** Thrown anywhere below a route to answer with one of the fixed problems above. */

@@ -1,5 +1,8 @@
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
+import { parseFormBytes } from '../../http/body-parsers.js';
 import type { ReceivedSegment } from '../../domain/upload-service.js';
 import { InvalidRequestError, PROBLEMS, ProblemError } from '../../wire/problems.js';
 import { decodeBase64 } from '../../wire/upload.js';
@@ -46,7 +49,7 @@ export async function readUploadForm(request: FastifyRequest, options: FormOptio
     if (request.isMultipart()) {
       media = await readMultipart(request, fields, options);
     } else if (Buffer.isBuffer(request.body) && FORM_CONTENT_TYPE.test(request.headers['content-type'] ?? '')) {
-      for (const [name, value] of new URLSearchParams(request.body.toString('utf8'))) setField(fields, name, value);
+      for (const [name, value] of parseFormBytes(request.body)) setField(fields, name, value);
     }
     if (fields.media_data !== undefined) {
       if (media) throw InvalidRequestError.of('media_data', [], '$.media_data: cannot be sent together with media');
@@ -62,6 +65,7 @@ export async function readUploadForm(request: FastifyRequest, options: FormOptio
 
 async function readMultipart(request: FastifyRequest, fields: Record<string, string>, options: FormOptions): Promise<IncomingMedia | undefined> {
   let media: IncomingMedia | undefined;
+  limitMultipartBody(request);
   const parts = request.parts({
     // One byte over the limit is enough to know a file is too large; busboy discards the rest.
     limits: { fileSize: options.maxMediaBytes + 1, fieldSize: Math.ceil((options.maxMediaBytes * 4) / 3) + 4 },
@@ -87,6 +91,37 @@ async function readMultipart(request: FastifyRequest, fields: Record<string, str
     throw asClientError(error);
   }
   return media;
+}
+
+/**
+ * Fastify's body limit applies to the bodies it reads itself, not to a multipart body, which the multipart
+ * plugin streams from the request: busboy's limits bound what is kept of it, but it would read to the end
+ * of a 1 GB body to find that out. So the route's limit is enforced here too: a declared Content-Length over
+ * it is refused before a byte of the body is read, and a body without one (chunked) is cut off as soon as it
+ * passes the limit (413; an answer sent before the body has been read in full closes the connection). Must run
+ * in the same tick as the plugin starts reading (the counter's `data` listener sets the stream flowing).
+ */
+function limitMultipartBody(request: FastifyRequest): void {
+  const limit = request.routeOptions.bodyLimit;
+  if (Number(request.headers['content-length']) > limit) throw new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE);
+  const raw = request.raw;
+  let received = 0;
+  const count = (chunk: Buffer): void => {
+    received += chunk.length;
+    if (received <= limit) return;
+    raw.off('data', count);
+    raw.unpipe();
+    raw.pause();
+    const response = (raw.socket as (Socket & { _httpMessage?: ServerResponse | null }) | null)?._httpMessage;
+    if (response && !response.headersSent && raw.listenerCount('error') > 0) {
+      // The plugin ends the parts (and a file being written) with this error, which becomes the 413.
+      raw.emit('error', new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE));
+    } else {
+      // Answered already: nothing more is read.
+      raw.socket?.destroy();
+    }
+  };
+  raw.on('data', count);
 }
 
 /**

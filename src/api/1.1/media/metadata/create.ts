@@ -23,7 +23,7 @@ export default defineEndpoint({
   formatError: formatV1Error,
   handler: async ({ ctx, request, reply, principal }) => {
     const plain = Buffer.isBuffer(request.body) && TEXT_PLAIN.test(request.headers['content-type'] ?? '');
-    const body = plain ? parseJsonBytes(request.body as Buffer) : jsonBody(request);
+    const body = plain ? parseJsonBytes(request.body as Buffer, ctx.config.jsonMaxValues) : jsonBody(request);
     const { mediaId, patch } = parseV1Metadata(body);
     try {
       await ctx.media.updateMetadata(principal as UserPrincipal, mediaId, patch);

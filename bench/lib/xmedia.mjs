@@ -31,9 +31,10 @@ export function newDataDir(label) {
   return mkdtempSync(path.join(tmpdir(), `xmedia-bench-${label}-`));
 }
 
-export async function startXmedia(name, env) {
+/** `main`: another build's entry point (the `ab` scenario compares two builds). */
+export async function startXmedia(name, env, main = MAIN) {
   const port = await freePort();
-  const server = await startProcess(name, [MAIN], { ...env, PORT: String(port) }, { readyUrl: `http://127.0.0.1:${port}/health` });
+  const server = await startProcess(name, [main], { ...env, PORT: String(port) }, { readyUrl: `http://127.0.0.1:${port}/health` });
   return { ...server, url: `http://127.0.0.1:${port}`, port };
 }
 

@@ -35,6 +35,8 @@ export interface EndpointResult {
   readonly status?: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body: unknown;
+  /** Writes `body` as JSON, byte for byte as JSON.stringify would (a compiled serializer); JSON.stringify if absent. */
+  readonly serialize?: (body: unknown) => string;
 }
 
 export function defineEndpoint(endpoint: Endpoint): Endpoint {

@@ -120,7 +120,7 @@ function send(reply: FastifyReply, result: EndpointResult): FastifyReply {
   return reply
     .code(result.status ?? 200)
     .type(JSON_CONTENT_TYPE)
-    .send(jsonBuffer(result.body));
+    .send(result.serialize ? result.serialize(result.body) : jsonBuffer(result.body));
 }
 
 function signsFormBody(request: FastifyRequest): boolean {

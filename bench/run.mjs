@@ -291,9 +291,10 @@ async function scale() {
 /**
  * A/B of two xmedia builds or settings: AB_ENV_A / AB_ENV_B (JSON objects of extra environment), AB_MAIN_A /
  * AB_MAIN_B (entry points of two builds, dist/main.js by default), AB_ROUTE=metadata (default) or lookup.
- * Each round loads both, in alternating order (A B, B A, ...), and measures the server's CPU time per request
- * (from /proc: much steadier than req/s on a shared machine); the result is the median of the per-round
- * B ÷ A ratios, so slow phases of the machine hit both sides of a pair alike.
+ * Each round loads both, in alternating order (A B, B A, ...), or with AB_TOGETHER=1 both at once (half the
+ * connections each, so both sides see the same moments of the machine), and measures each server's CPU time
+ * per request (from /proc: much steadier than req/s on a shared machine); the result is the median of the
+ * per-round B ÷ A ratios, so slow phases of the machine hit both sides of a pair alike.
  */
 async function ab() {
   const route = process.env.AB_ROUTE ?? 'metadata';
@@ -313,23 +314,31 @@ async function ab() {
     return { name: label, x, request };
   };
   const sides = [await side('A'), await side('B')];
+  const together = process.env.AB_TOGETHER === '1';
   const measure = async (s, durationSecs) => {
     const pid = s.x.server.child.pid;
     const cpuBefore = cpuSeconds(pid);
-    const result = await load({ ...s.request, connections: CONNECTIONS, durationSecs });
+    const result = await load({ ...s.request, connections: together ? Math.ceil(CONNECTIONS / 2) : CONNECTIONS, durationSecs });
     const cpuUsPerRequest = ((cpuSeconds(pid) - cpuBefore) * 1e6) / result.total;
     return { ...result, cpuUsPerRequest };
   };
+  const log = (round, name, r) =>
+    console.error(`  round ${round} ${name}: ${Math.round(r.requestsPerSec)} req/s, ${r.cpuUsPerRequest.toFixed(1)} µs CPU/request, p99 ${r.p99Ms} ms${r.failures ? `, ${r.failures} failures` : ''}`);
   try {
     for (const s of sides) await measure(s, 3); // warm-up
     const rounds = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const order = round % 2 === 1 ? sides : [...sides].reverse();
       const pair = {};
-      for (const s of order) {
-        const r = await measure(s, DURATION);
-        pair[s.name] = r;
-        console.error(`  round ${round} ${s.name}: ${Math.round(r.requestsPerSec)} req/s, ${r.cpuUsPerRequest.toFixed(1)} µs CPU/request, p99 ${r.p99Ms} ms${r.failures ? `, ${r.failures} failures` : ''}`);
+      if (together) {
+        const [a, b] = await Promise.all(sides.map((s) => measure(s, DURATION)));
+        Object.assign(pair, { A: a, B: b });
+        for (const name of ['A', 'B']) log(round, name, pair[name]);
+      } else {
+        const order = round % 2 === 1 ? sides : [...sides].reverse();
+        for (const s of order) {
+          pair[s.name] = await measure(s, DURATION);
+          log(round, s.name, pair[s.name]);
+        }
       }
       rounds.push({ A: pair.A, B: pair.B, reqRatio: pair.B.requestsPerSec / pair.A.requestsPerSec, cpuRatio: pair.B.cpuUsPerRequest / pair.A.cpuUsPerRequest });
     }
@@ -338,7 +347,7 @@ async function ab() {
     return {
       rows: rounds,
       table: [
-        `route: ${route}, ${ROUNDS} rounds of ${DURATION} s, c=${CONNECTIONS}, order alternating`,
+        `route: ${route}, ${ROUNDS} rounds of ${DURATION} s, c=${CONNECTIONS}, ${together ? 'A and B loaded together' : 'order alternating'}`,
         '',
         '| side | req/s (median) | µs CPU/request (median) | p99 ms |',
         '|---|---:|---:|---:|',

@@ -6,7 +6,8 @@ import { authorize } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { JSON_CONTENT_TYPE, jsonBuffer, PROBLEMS, ProblemError } from '../wire/problems.js';
-import { rateLimitHeaders } from '../wire/rate-limit-headers.js';
+import type { RateLimitOutcome } from '../ratelimit/rate-limiter.js';
+import { setRateLimitHeaders } from '../wire/rate-limit-headers.js';
 import { registerBodyParsers } from './body-parsers.js';
 import type { Endpoint, EndpointResult } from './endpoint.js';
 import { createClientErrorHandler, createErrorHandler, sendProblem } from './errors.js';
@@ -90,9 +91,19 @@ function registerEndpoint(app: FastifyInstance, ctx: AppContext, endpoint: Endpo
     // Auth and rate limit run before the body is read: an unauthorized 10 MB body is never parsed. The one
     // exception is an OAuth 1.0a request with a form body, whose signature covers the body's parameters: it
     // is guarded once the body has been read (within the route's body limit), just before the handler.
+    // A callback hook rather than an async one: when the guard can decide at once (the embedded store's
+    // tokens, counters in memory), the request goes on without a promise.
     onRequest: guarded
-      ? async (request, reply) => {
-          if (!signsFormBody(request)) await guard(ctx, endpoint, request, reply);
+      ? (request, reply, done) => {
+          if (signsFormBody(request)) return done();
+          let pending: Promise<void> | undefined;
+          try {
+            pending = guard(ctx, endpoint, request, reply);
+          } catch (error) {
+            return done(error as Error);
+          }
+          if (pending === undefined) done();
+          else pending.then(() => done(), done);
         }
       : undefined,
     errorHandler: endpoint.formatError && routeErrorHandler(ctx, endpoint.formatError),
@@ -141,25 +152,49 @@ function formParameters(request: FastifyRequest): URLSearchParams | undefined {
 /**
  * X's order: an unknown caller is 401; a known caller is counted against the rate limit and gets the
  * headers whatever happens next; then 429, then the 403s for the wrong kind of token or a missing scope.
+ * Synchronous (returns undefined, throws X's errors) when the token and the counters are at hand: the
+ * embedded store and in-memory counters. Otherwise (PostgreSQL, Redis, OAuth 1.0a) it goes on
+ * asynchronously from where it had to stop, and returns the promise of the rest.
  */
-async function guard(
-  ctx: AppContext,
-  endpoint: Endpoint,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): Promise<void> {
+function guard(ctx: AppContext, endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
   const now = ctx.now();
+  const principal = ctx.authenticator.authenticateNow(request.headers.authorization, now);
+  if (principal === undefined) return guardAsync(ctx, endpoint, request, reply, now);
+  if (endpoint.rateLimit && ctx.rateLimiter.enabled) {
+    const outcome = ctx.rateLimiter.checkNow(endpoint.rateLimit, principal, now);
+    if (outcome === undefined) return countAndAuthorize(ctx, endpoint, request, reply, principal, now);
+    admit(reply, outcome);
+  }
+  authorize(principal, endpoint.auth);
+  request.principal = principal;
+  return undefined;
+}
+
+async function guardAsync(ctx: AppContext, endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, now: number): Promise<void> {
   const principal = await ctx.authenticator.authenticate(request.headers.authorization, now, () => ({
     method: request.method,
     url: request.url,
     origin: `${request.protocol}://${request.host}`,
     form: formParameters(request),
   }));
-  if (endpoint.rateLimit && ctx.rateLimiter.enabled) {
-    const outcome = await ctx.rateLimiter.check(endpoint.rateLimit, principal, now);
-    reply.headers(rateLimitHeaders(outcome));
-    if (!outcome.allowed) throw new ProblemError(PROBLEMS.TOO_MANY_REQUESTS);
-  }
+  await countAndAuthorize(ctx, endpoint, request, reply, principal, now);
+}
+
+async function countAndAuthorize(
+  ctx: AppContext,
+  endpoint: Endpoint,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  principal: Principal,
+  now: number,
+): Promise<void> {
+  if (endpoint.rateLimit && ctx.rateLimiter.enabled) admit(reply, await ctx.rateLimiter.check(endpoint.rateLimit, principal, now));
   authorize(principal, endpoint.auth);
   request.principal = principal;
+}
+
+/** The rate-limit headers, whatever happens next; then 429 if over a limit. */
+function admit(reply: FastifyReply, outcome: RateLimitOutcome): void {
+  setRateLimitHeaders(reply, outcome);
+  if (!outcome.allowed) throw new ProblemError(PROBLEMS.TOO_MANY_REQUESTS);
 }

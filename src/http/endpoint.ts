@@ -12,6 +12,11 @@ export interface Endpoint {
   readonly url: string;
   readonly auth: AuthRequirement;
   readonly rateLimit?: RateLimitedEndpoint;
+  /**
+   * Fastify plugins the route needs: multipart bodies (request.parts), cookies (request.unsignCookie,
+   * reply.setCookie). Registered only around the routes that name them, since each adds per-request hooks.
+   */
+  readonly uses?: { readonly multipart?: true; readonly cookies?: true };
   /** Largest body accepted, in bytes; larger bodies get 413. */
   readonly bodyLimit?: number;
   readonly handler: (call: EndpointCall) => Promise<EndpointResult | void>;

@@ -56,20 +56,36 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   registerBodyParsers(app);
-  await app.register(multipart, {
-    // twitter-api-v2 sends `media` without a filename; busboy would read such a part as text.
-    isPartAFile: (fieldName, _contentType, fileName) => fieldName === 'media' || fileName !== undefined,
-    limits: { fields: 50, fieldSize: 64 * 1024, files: 1, parts: 60 },
-  });
-
-  // Cookies are read only by the consent page, which parses them itself: no per-request hook (`hook: false`).
-  await app.register(cookie, { secret: ctx.keys.cookies, hook: false });
+  // A multipart body sent to a route that does not read multipart is left unread, as @fastify/multipart's own
+  // parser leaves it (the route then answers X's content-type error); the routes that read multipart
+  // replace this with @fastify/multipart below.
+  app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null, undefined));
 
   app.decorateRequest('principal', null);
   app.setErrorHandler(createErrorHandler(ctx));
   app.setNotFoundHandler((_request, reply) => sendProblem(ctx, reply, new ProblemError(PROBLEMS.NOT_FOUND)));
 
-  for (const endpoint of [...ENDPOINTS, ...AUTH_ENDPOINTS]) registerEndpoint(app, ctx, endpoint);
+  // @fastify/multipart adds an onRequest and an onResponse hook to every request of the context it is
+  // registered in, @fastify/cookie an onSend hook: each is registered only in a context around the routes
+  // that use it, so the others (metadata, lookups) do not pay for them.
+  const endpoints = [...ENDPOINTS, ...AUTH_ENDPOINTS];
+  const both = endpoints.find((endpoint) => endpoint.uses?.multipart && endpoint.uses.cookies);
+  if (both) throw new Error(`${both.url}: multipart and cookies in one route are not wired up`);
+  for (const endpoint of endpoints) if (!endpoint.uses) registerEndpoint(app, ctx, endpoint);
+  await app.register(async (scope) => {
+    scope.removeContentTypeParser('multipart/form-data');
+    await scope.register(multipart, {
+      // twitter-api-v2 sends `media` without a filename; busboy would read such a part as text.
+      isPartAFile: (fieldName, _contentType, fileName) => fieldName === 'media' || fileName !== undefined,
+      limits: { fields: 50, fieldSize: 64 * 1024, files: 1, parts: 60 },
+    });
+    for (const endpoint of endpoints) if (endpoint.uses?.multipart) registerEndpoint(scope, ctx, endpoint);
+  });
+  await app.register(async (scope) => {
+    // Cookies are read only by the consent page, which parses them itself: no per-request hook (`hook: false`).
+    await scope.register(cookie, { secret: ctx.keys.cookies, hook: false });
+    for (const endpoint of endpoints) if (endpoint.uses?.cookies) registerEndpoint(scope, ctx, endpoint);
+  });
   app.addHook('onReady', async () => ctx.sweeper.start(app.log));
   app.addHook('onClose', async () => ctx.sweeper.stop());
   return app;

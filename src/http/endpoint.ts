@@ -19,7 +19,8 @@ export interface Endpoint {
   readonly uses?: { readonly multipart?: true; readonly cookies?: true };
   /** Largest body accepted, in bytes; larger bodies get 413. */
   readonly bodyLimit?: number;
-  readonly handler: (call: EndpointCall) => Promise<EndpointResult | void>;
+  /** May answer synchronously (the media lookup does, when the store can answer at once). */
+  readonly handler: (call: EndpointCall) => Promise<EndpointResult | void> | EndpointResult | void;
   /**
    * For endpoints outside X's v2 error shape (the OAuth endpoints): the answer to an error thrown anywhere in
    * the route, body parsing included; undefined leaves it to the shared error handler.

@@ -123,13 +123,27 @@ function registerEndpoint(app: FastifyInstance, ctx: AppContext, endpoint: Endpo
         }
       : undefined,
     errorHandler: endpoint.formatError && routeErrorHandler(ctx, endpoint.formatError),
-    handler: async (request, reply) => {
-      if (guarded && request.principal === null) await guard(ctx, endpoint, request, reply);
-      const result = await endpoint.handler({ ctx, request, reply, principal: request.principal });
-      if (result === undefined || reply.sent) return reply;
-      return send(reply, result);
+    // Answers at once when the endpoint's handler does (no promise); otherwise when its promise settles.
+    handler: (request, reply) => {
+      if (guarded && request.principal === null) return guardThenHandle(ctx, endpoint, request, reply);
+      const result = endpoint.handler({ ctx, request, reply, principal: request.principal });
+      if (result instanceof Promise) return result.then((settled) => answer(reply, settled));
+      answer(reply, result);
+      return undefined;
     },
   });
+}
+
+/** The OAuth 1.0a form-body case: guarded once the body has been read. */
+async function guardThenHandle(ctx: AppContext, endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  await guard(ctx, endpoint, request, reply);
+  return answer(reply, await endpoint.handler({ ctx, request, reply, principal: request.principal }));
+}
+
+/** Sends a handler's result, unless the handler answered through `reply` itself. */
+function answer(reply: FastifyReply, result: EndpointResult | void): FastifyReply {
+  if (result === undefined || reply.sent) return reply;
+  return send(reply, result);
 }
 
 /** Errors in the endpoint's own shape where it has one, in X's otherwise. */

@@ -20,6 +20,11 @@ import type {
  */
 export interface MediaReader {
   getMedia(id: string): Promise<MediaRecord | undefined>;
+  /**
+   * Optional, for stores that can answer without I/O (the embedded store): `getMedia` at once, null when
+   * there is no such media, undefined when only getMedia can tell.
+   */
+  getMediaNow?(id: string): MediaRecord | null | undefined;
   getMediaMany(ids: readonly string[]): Promise<MediaRecord[]>;
 }
 

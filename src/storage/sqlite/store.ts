@@ -79,6 +79,11 @@ export class SqliteStore implements Store {
     return this.media.get(id, this.loadMedia);
   }
 
+  /** Always answers: a cache miss is a synchronous read (better-sqlite3), cached when found. */
+  getMediaNow(id: string): MediaRecord | null {
+    return this.media.get(id, this.loadMedia) ?? null;
+  }
+
   private readonly loadMedia = (id: string): MediaRecord | undefined => {
     const row = this.stmt.getMedia.get(id) as MediaRow | undefined;
     return row && toMedia(row);

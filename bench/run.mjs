@@ -4,6 +4,7 @@
 //   npm run bench                         every scenario
 //   npm run bench -- metadata lookup      some scenarios
 //   npm run bench -- --rounds 3 --duration 10 --connections 32
+//   AB_MAIN_A=old/dist/main.js AB_ROUTE=lookup AB_TOGETHER=1 npm run bench -- ab   two builds, CPU per request
 //
 // Each scenario starts its targets once, warms them up, then runs `rounds` rounds of `duration` seconds,
 // interleaving the targets within each round so that the shared machine's noise hits them alike, and

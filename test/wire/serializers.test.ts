@@ -83,7 +83,7 @@ describe('compiled response serializers', () => {
     const record = {
       id: '1880000000000000001',
       kind: 'photo' as const,
-      category: 'tweet_image',
+      category: 'tweet_image' as const,
       mimeType: 'image/png',
       ownerId: '1',
       appId: null,

@@ -92,15 +92,24 @@ async function compare(targets) {
       requestsPerSec: Math.round(median(s.map((r) => r.requestsPerSec))),
       p99Ms: median(s.map((r) => r.p99Ms)),
       failures: s.reduce((n, r) => n + r.failures, 0),
+      perRound: s.map((r) => r.requestsPerSec),
     };
   });
 }
 
+/**
+ * Ratios two ways: of the medians, and the median of the ratios within each round (targets of one round run
+ * back to back, so a slow phase of the shared machine hits them alike; steadier when the machine is busy).
+ */
 function table(rows, baseline) {
   const base = rows.find((r) => r.name === baseline);
-  const lines = ['| target | req/s | p99 ms | ÷ ' + baseline + ' |', '|---|---:|---:|---:|'];
+  const lines = [`| target | req/s | p99 ms | ÷ ${baseline} | per-round ratios | median of per-round ratios |`, '|---|---:|---:|---:|---|---:|'];
   for (const r of rows) {
-    lines.push(`| ${r.name} | ${r.requestsPerSec.toLocaleString('en-US')} | ${r.p99Ms} | ${(r.requestsPerSec / base.requestsPerSec).toFixed(2)} |`);
+    const ratios = r.perRound.map((value, i) => value / base.perRound[i]);
+    lines.push(
+      `| ${r.name} | ${r.requestsPerSec.toLocaleString('en-US')} | ${r.p99Ms} | ${(r.requestsPerSec / base.requestsPerSec).toFixed(2)} | ` +
+        `${ratios.map((x) => x.toFixed(2)).join(', ')} | ${median(ratios).toFixed(2)} |`,
+    );
   }
   return lines.join('\n');
 }

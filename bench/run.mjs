@@ -4,6 +4,7 @@
 //   npm run bench                         every scenario
 //   npm run bench -- metadata lookup      some scenarios
 //   npm run bench -- --rounds 3 --duration 10 --connections 32
+//   AB_MAIN_A=old/dist/main.js AB_ROUTE=lookup AB_TOGETHER=1 npm run bench -- ab   two builds, CPU per request
 //
 // Each scenario starts its targets once, warms them up, then runs `rounds` rounds of `duration` seconds,
 // interleaving the targets within each round so that the shared machine's noise hits them alike, and
@@ -13,7 +14,7 @@ import { execSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { load, median } from './lib/load.mjs';
-import { freePort, rssMiB, startProcess } from './lib/processes.mjs';
+import { cpuSeconds, freePort, rssMiB, startProcess } from './lib/processes.mjs';
 import { benchEnv, createToken, newDataDir, seedRows, startXmedia, uploadSampleImage } from './lib/xmedia.mjs';
 import { chunkedUpload, rawUpload } from './lib/upload.mjs';
 
@@ -91,15 +92,24 @@ async function compare(targets) {
       requestsPerSec: Math.round(median(s.map((r) => r.requestsPerSec))),
       p99Ms: median(s.map((r) => r.p99Ms)),
       failures: s.reduce((n, r) => n + r.failures, 0),
+      perRound: s.map((r) => r.requestsPerSec),
     };
   });
 }
 
+/**
+ * Ratios two ways: of the medians, and the median of the ratios within each round (targets of one round run
+ * back to back, so a slow phase of the shared machine hits them alike; steadier when the machine is busy).
+ */
 function table(rows, baseline) {
   const base = rows.find((r) => r.name === baseline);
-  const lines = ['| target | req/s | p99 ms | ÷ ' + baseline + ' |', '|---|---:|---:|---:|'];
+  const lines = [`| target | req/s | p99 ms | ÷ ${baseline} | per-round ratios | median of per-round ratios |`, '|---|---:|---:|---:|---|---:|'];
   for (const r of rows) {
-    lines.push(`| ${r.name} | ${r.requestsPerSec.toLocaleString('en-US')} | ${r.p99Ms} | ${(r.requestsPerSec / base.requestsPerSec).toFixed(2)} |`);
+    const ratios = r.perRound.map((value, i) => value / base.perRound[i]);
+    lines.push(
+      `| ${r.name} | ${r.requestsPerSec.toLocaleString('en-US')} | ${r.p99Ms} | ${(r.requestsPerSec / base.requestsPerSec).toFixed(2)} | ` +
+        `${ratios.map((x) => x.toFixed(2)).join(', ')} | ${median(ratios).toFixed(2)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -127,10 +137,10 @@ async function startPrism() {
   return { ...server, url: `http://127.0.0.1:${port}` };
 }
 
-async function xmediaWithImage(label, extraEnv = {}) {
+async function xmediaWithImage(label, extraEnv = {}, main = undefined) {
   const dataDir = newDataDir(label);
   const env = benchEnv(dataDir, extraEnv);
-  const server = await startXmedia(`xmedia ${label}`, env);
+  const server = await startXmedia(`xmedia ${label}`, env, { main });
   const token = createToken(env);
   const mediaId = await uploadSampleImage(server.url, token);
   return { server, token, mediaId, dataDir, env };
@@ -288,24 +298,78 @@ async function scale() {
   }
 }
 
-/** A/B of two xmedia builds or settings (AB_ENV_A / AB_ENV_B: JSON objects of extra environment). */
+/**
+ * A/B of two xmedia builds or settings: AB_ENV_A / AB_ENV_B (JSON objects of extra environment), AB_MAIN_A /
+ * AB_MAIN_B (entry points of two builds, dist/main.js by default), AB_ROUTE=metadata (default) or lookup.
+ * Each round loads both, in alternating order (A B, B A, ...), or with AB_TOGETHER=1 both at once (half the
+ * connections each, so both sides see the same moments of the machine), and measures each server's CPU time
+ * per request (from /proc: much steadier than req/s on a shared machine); the result is the median of the
+ * per-round B ÷ A ratios, so slow phases of the machine hit both sides of a pair alike.
+ */
 async function ab() {
-  const a = await xmediaWithImage('A', JSON.parse(process.env.AB_ENV_A ?? '{}'));
-  const b = await xmediaWithImage('B', JSON.parse(process.env.AB_ENV_B ?? '{}'));
-  const post = (x) => ({
-    url: `${x.server.url}/2/media/metadata/create`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${x.token}` },
-    body: seedBody(x.mediaId),
-  });
+  const route = process.env.AB_ROUTE ?? 'metadata';
+  if (route !== 'metadata' && route !== 'lookup') throw new Error(`AB_ROUTE: metadata or lookup, not ${route}`);
+  const side = async (label) => {
+    const main = process.env[`AB_MAIN_${label}`] ? path.resolve(process.env[`AB_MAIN_${label}`]) : undefined;
+    const x = await xmediaWithImage(label, JSON.parse(process.env[`AB_ENV_${label}`] ?? '{}'), main);
+    const headers = { authorization: `Bearer ${x.token}` };
+    let request;
+    if (route === 'metadata') {
+      request = { url: `${x.server.url}/2/media/metadata/create`, method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: seedBody(x.mediaId) };
+    } else {
+      const seeded = await fetch(`${x.server.url}/2/media/metadata/create`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: seedBody(x.mediaId) });
+      if (!seeded.ok) throw new Error(`seeding metadata failed: ${seeded.status}`);
+      request = { url: `${x.server.url}/2/media/3_${x.mediaId}?media.fields=alt_text`, headers };
+    }
+    return { name: label, x, request };
+  };
+  const sides = [await side('A'), await side('B')];
+  const together = process.env.AB_TOGETHER === '1';
+  const measure = async (s, durationSecs) => {
+    const pid = s.x.server.child.pid;
+    const cpuBefore = cpuSeconds(pid);
+    const result = await load({ ...s.request, connections: together ? Math.ceil(CONNECTIONS / 2) : CONNECTIONS, durationSecs });
+    const cpuUsPerRequest = ((cpuSeconds(pid) - cpuBefore) * 1e6) / result.total;
+    return { ...result, cpuUsPerRequest };
+  };
+  const log = (round, name, r) =>
+    console.error(`  round ${round} ${name}: ${Math.round(r.requestsPerSec)} req/s, ${r.cpuUsPerRequest.toFixed(1)} µs CPU/request, p99 ${r.p99Ms} ms${r.failures ? `, ${r.failures} failures` : ''}`);
   try {
-    const rows = await compare([
-      { name: 'A', request: post(a) },
-      { name: 'B', request: post(b) },
-    ]);
-    return { rows, table: table(rows, 'A') };
+    for (const s of sides) await measure(s, 3); // warm-up
+    const rounds = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const pair = {};
+      if (together) {
+        const [a, b] = await Promise.all(sides.map((s) => measure(s, DURATION)));
+        Object.assign(pair, { A: a, B: b });
+        for (const name of ['A', 'B']) log(round, name, pair[name]);
+      } else {
+        const order = round % 2 === 1 ? sides : [...sides].reverse();
+        for (const s of order) {
+          pair[s.name] = await measure(s, DURATION);
+          log(round, s.name, pair[s.name]);
+        }
+      }
+      rounds.push({ A: pair.A, B: pair.B, reqRatio: pair.B.requestsPerSec / pair.A.requestsPerSec, cpuRatio: pair.B.cpuUsPerRequest / pair.A.cpuUsPerRequest });
+    }
+    const med = (f) => median(rounds.map(f));
+    const fmt = (label, r) => `| ${label} | ${Math.round(med((x) => x[r].requestsPerSec)).toLocaleString('en-US')} | ${med((x) => x[r].cpuUsPerRequest).toFixed(1)} | ${med((x) => x[r].p99Ms)} |`;
+    return {
+      rows: rounds,
+      table: [
+        `route: ${route}, ${ROUNDS} rounds of ${DURATION} s, c=${CONNECTIONS}, ${together ? 'A and B loaded together' : 'order alternating'}`,
+        '',
+        '| side | req/s (median) | µs CPU/request (median) | p99 ms |',
+        '|---|---:|---:|---:|',
+        fmt('A', 'A'),
+        fmt('B', 'B'),
+        '',
+        `B ÷ A, median of paired rounds: req/s ${med((x) => x.reqRatio).toFixed(3)}, CPU/request ${med((x) => x.cpuRatio).toFixed(3)}` +
+          ` (per round: ${rounds.map((x) => x.cpuRatio.toFixed(3)).join(', ')})`,
+      ].join('\n'),
+    };
   } finally {
-    await Promise.all([a.server.stop(), b.server.stop()]);
+    await Promise.all(sides.map((s) => s.x.server.stop()));
   }
 }
 

@@ -137,7 +137,7 @@ async function startServer() {
   });
   const preloads = ['lib/memory-probe.mjs', ...(LEAK_BYTES > 0 ? ['lib/leaky.mjs'] : [])];
   const nodeArgs = ['--expose-gc', ...preloads.flatMap((p) => ['--import', path.join(import.meta.dirname, p)])];
-  const server = await startXmedia('xmedia soak', env, nodeArgs);
+  const server = await startXmedia('xmedia soak', env, { nodeArgs });
   const token = createToken(env, 'soak');
   let ids;
   if (pg) {

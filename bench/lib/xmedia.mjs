@@ -31,10 +31,13 @@ export function newDataDir(label) {
   return mkdtempSync(path.join(tmpdir(), `xmedia-bench-${label}-`));
 }
 
-/** `nodeArgs`: options for node itself, before the entry point (`--import` a probe, say). */
-export async function startXmedia(name, env, nodeArgs = []) {
+/**
+ * `main`: another build's entry point (the `ab` scenario compares two builds); `nodeArgs`: options for node
+ * itself, before the entry point (`--import` a probe, say).
+ */
+export async function startXmedia(name, env, { main = MAIN, nodeArgs = [] } = {}) {
   const port = await freePort();
-  const server = await startProcess(name, [...nodeArgs, MAIN], { ...env, PORT: String(port) }, { readyUrl: `http://127.0.0.1:${port}/health` });
+  const server = await startProcess(name, [...nodeArgs, main], { ...env, PORT: String(port) }, { readyUrl: `http://127.0.0.1:${port}/health` });
   return { ...server, url: `http://127.0.0.1:${port}`, port };
 }
 

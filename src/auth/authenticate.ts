@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { EphemeralStore } from '../storage/ephemeral.js';
+import type { TokenRecord } from '../storage/records.js';
 import type { Store } from '../storage/store.js';
 import { PROBLEMS, ProblemError } from '../wire/problems.js';
 import { sealedFor } from './credentials.js';
@@ -61,14 +62,36 @@ export class Authenticator {
     throw unauthorized();
   }
 
+  /**
+   * `authenticate` without a promise, for a bearer token the store can look up at once (the embedded store);
+   * undefined when it cannot, or for any other scheme: then call `authenticate`. Throws the same 401s. The
+   * Principal is built once per cached token record and handed to every request that presents the token:
+   * when the record leaves the store's cache (revoked, or another process wrote), so does its Principal.
+   */
+  authenticateNow(header: string | undefined, nowMs: number): Principal | undefined {
+    if (header === undefined) throw unauthorized();
+    if (this.store.findTokenNow === undefined || !BEARER_SCHEME.test(header)) return undefined;
+    const space = header.indexOf(' ');
+    const token = header.slice(space + 1).trim();
+    if (token === '' || token.length > 512) throw unauthorized();
+    const record = this.store.findTokenNow(sha256Hex(token));
+    if (record === undefined) return undefined;
+    if (record === null || !isLive(record, nowMs)) throw unauthorized();
+    let principal = this.principals.get(record);
+    if (principal === undefined) {
+      principal = principalOf(record);
+      this.principals.set(record, principal);
+    }
+    return principal;
+  }
+
+  private readonly principals = new WeakMap<TokenRecord, Principal>();
+
   private async bearer(token: string, nowMs: number): Promise<Principal> {
     if (token === '' || token.length > 512) throw unauthorized();
     const record = await this.store.findToken(sha256Hex(token));
-    if (!record || record.revokedAtMs !== null || (record.expiresAtMs !== null && record.expiresAtMs <= nowMs)) {
-      throw unauthorized();
-    }
-    if (record.kind === 'app' || record.userId === null) return { kind: 'app', appId: record.appId };
-    return { kind: 'user', userId: record.userId, appId: record.appId, scopes: new Set(record.scopes) };
+    if (!record || !isLive(record, nowMs)) throw unauthorized();
+    return principalOf(record);
   }
 
   /**
@@ -115,6 +138,19 @@ export class Authenticator {
     if (!(await this.nonces.putIfAbsent(nonceKey, '1', 2 * windowSecs * 1000, nowMs))) throw unauthorized();
     return { kind: 'user', userId: credentials.userId, appId: credentials.appId, scopes: OAUTH1_SCOPES };
   }
+}
+
+/** `Bearer` followed by a space, in any case (the scheme `authenticate` reads as bearer, when followed by a token). */
+const BEARER_SCHEME = /^bearer /i;
+
+/** Not revoked, not expired. */
+function isLive(record: TokenRecord, nowMs: number): boolean {
+  return record.revokedAtMs === null && (record.expiresAtMs === null || record.expiresAtMs > nowMs);
+}
+
+function principalOf(record: TokenRecord): Principal {
+  if (record.kind === 'app' || record.userId === null) return { kind: 'app', appId: record.appId };
+  return { kind: 'user', userId: record.userId, appId: record.appId, scopes: new Set(record.scopes) };
 }
 
 /** The origin the request came in at, or nothing when its Host header is no host at all. */

@@ -49,7 +49,8 @@ export class MediaService {
    * clients set alt text right after finalize); media whose processing failed do not.
    */
   async updateMetadata(caller: Caller, mediaId: string, patch: MetadataPatch): Promise<MediaMetadata> {
-    const media = await this.store.getMedia(mediaId);
+    const found = this.store.getMediaNow?.(mediaId);
+    const media = found === undefined ? await this.store.getMedia(mediaId) : (found ?? undefined);
     if (!media || !MediaService.isVisibleTo(media, caller.userId, this.now())) throw mediaNotFound(mediaId);
     if (visibleState(media, this.now()) === 'failed') {
       throw new DomainError('MEDIA_FAILED', 'mediaId', mediaId, `Media id ${mediaId} failed processing and cannot take metadata.`);
@@ -61,6 +62,16 @@ export class MediaService {
     const stored = await this.store.updateMetadata(mediaId, patch, this.now());
     if (!stored) throw mediaNotFound(mediaId); // expired between the read and the write
     return stored;
+  }
+
+  /**
+   * `lookup` of one media item without a promise, when the store can answer at once (the embedded store);
+   * undefined otherwise (then call `lookup`). The item, or null when the caller may not see it.
+   */
+  lookupOneNow(caller: Caller, id: string): MediaRecord | null | undefined {
+    const media = this.store.getMediaNow?.(id);
+    if (media === undefined) return undefined;
+    return media !== null && MediaService.isUsableBy(media, caller.userId, this.now()) ? media : null;
   }
 
   /** The media among `ids` the caller may see, in no particular order. */

@@ -12,9 +12,15 @@ export interface Endpoint {
   readonly url: string;
   readonly auth: AuthRequirement;
   readonly rateLimit?: RateLimitedEndpoint;
+  /**
+   * Fastify plugins the route needs: multipart bodies (request.parts), cookies (request.unsignCookie,
+   * reply.setCookie). Registered only around the routes that name them, since each adds per-request hooks.
+   */
+  readonly uses?: { readonly multipart?: true; readonly cookies?: true };
   /** Largest body accepted, in bytes; larger bodies get 413. */
   readonly bodyLimit?: number;
-  readonly handler: (call: EndpointCall) => Promise<EndpointResult | void>;
+  /** May answer synchronously (the media lookup does, when the store can answer at once). */
+  readonly handler: (call: EndpointCall) => Promise<EndpointResult | void> | EndpointResult | void;
   /**
    * For endpoints outside X's v2 error shape (the OAuth endpoints): the answer to an error thrown anywhere in
    * the route, body parsing included; undefined leaves it to the shared error handler.
@@ -35,6 +41,8 @@ export interface EndpointResult {
   readonly status?: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body: unknown;
+  /** Writes `body` as JSON, byte for byte as JSON.stringify would (a compiled serializer); JSON.stringify if absent. */
+  readonly serialize?: (body: unknown) => string;
 }
 
 export function defineEndpoint(endpoint: Endpoint): Endpoint {

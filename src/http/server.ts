@@ -7,7 +7,8 @@ import type { Principal } from '../auth/principal.js';
 import type { ConnectionLimits } from '../config.js';
 import type { AppContext } from '../context.js';
 import { JSON_CONTENT_TYPE, jsonBuffer, PROBLEMS, ProblemError } from '../wire/problems.js';
-import { rateLimitHeaders } from '../wire/rate-limit-headers.js';
+import type { RateLimitOutcome } from '../ratelimit/rate-limiter.js';
+import { setRateLimitHeaders } from '../wire/rate-limit-headers.js';
 import { FORM_MAX_FIELDS, parseFormBytes, registerBodyParsers } from './body-parsers.js';
 import type { Endpoint, EndpointResult } from './endpoint.js';
 import { createClientErrorHandler, createErrorHandler, createIdleTimeoutHandler, sendProblem } from './errors.js';
@@ -73,24 +74,40 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   app.server.on('timeout', createIdleTimeoutHandler(ctx));
 
   registerBodyParsers(app, ctx.config.jsonMaxValues);
-  await app.register(multipart, {
-    // twitter-api-v2 sends `media` without a filename; busboy would read such a part as text.
-    // A part labelled JSON is taken as a file, never a field: the plugin would JSON.parse a field of that type
-    // (up to the 20 MB field size, with no limit on what it parses into); xmedia reads no field as JSON.
-    isPartAFile: (fieldName, contentType, fileName) =>
-      fieldName === 'media' || fileName !== undefined || /^application\/(.+\+)?json/i.test(contentType ?? ''),
-    limits: { fields: FORM_MAX_FIELDS, fieldSize: 64 * 1024, files: 1, parts: FORM_MAX_FIELDS + 10 },
-  });
-
-  // Cookies are read only by the consent page, which parses them itself: no per-request hook (`hook: false`).
-  await app.register(cookie, { secret: ctx.keys.cookies, hook: false });
+  // A multipart body sent to a route that does not read multipart is left unread, as @fastify/multipart's own
+  // parser leaves it (the route then answers X's content-type error); the routes that read multipart
+  // replace this with @fastify/multipart below.
+  app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null, undefined));
 
   app.decorateRequest('principal', null);
   closeConnectionsWhenDone(app);
   app.setErrorHandler(createErrorHandler(ctx));
   app.setNotFoundHandler((_request, reply) => sendProblem(ctx, reply, new ProblemError(PROBLEMS.NOT_FOUND)));
 
-  for (const endpoint of [...ENDPOINTS, ...AUTH_ENDPOINTS]) registerEndpoint(app, ctx, endpoint);
+  // @fastify/multipart adds an onRequest and an onResponse hook to every request of the context it is
+  // registered in, @fastify/cookie an onSend hook: each is registered only in a context around the routes
+  // that use it, so the others (metadata, lookups) do not pay for them.
+  const endpoints = [...ENDPOINTS, ...AUTH_ENDPOINTS];
+  const both = endpoints.find((endpoint) => endpoint.uses?.multipart && endpoint.uses.cookies);
+  if (both) throw new Error(`${both.url}: multipart and cookies in one route are not wired up`);
+  for (const endpoint of endpoints) if (!endpoint.uses) registerEndpoint(app, ctx, endpoint);
+  await app.register(async (scope) => {
+    scope.removeContentTypeParser('multipart/form-data');
+    await scope.register(multipart, {
+      // twitter-api-v2 sends `media` without a filename; busboy would read such a part as text.
+      // A part labelled JSON is taken as a file, never a field: the plugin would JSON.parse a field of that
+      // type (up to the 20 MB field size, with no limit on what it parses into); xmedia reads no field as JSON.
+      isPartAFile: (fieldName, contentType, fileName) =>
+        fieldName === 'media' || fileName !== undefined || /^application\/(.+\+)?json/i.test(contentType ?? ''),
+      limits: { fields: FORM_MAX_FIELDS, fieldSize: 64 * 1024, files: 1, parts: FORM_MAX_FIELDS + 10 },
+    });
+    for (const endpoint of endpoints) if (endpoint.uses?.multipart) registerEndpoint(scope, ctx, endpoint);
+  });
+  await app.register(async (scope) => {
+    // Cookies are read only by the consent page, which parses them itself: no per-request hook (`hook: false`).
+    await scope.register(cookie, { secret: ctx.keys.cookies, hook: false });
+    for (const endpoint of endpoints) if (endpoint.uses?.cookies) registerEndpoint(scope, ctx, endpoint);
+  });
   app.addHook('onReady', async () => ctx.sweeper.start(app.log));
   app.addHook('onClose', async () => ctx.sweeper.stop());
   return app;
@@ -147,19 +164,43 @@ function registerEndpoint(app: FastifyInstance, ctx: AppContext, endpoint: Endpo
     // Auth and rate limit run before the body is read: an unauthorized 10 MB body is never parsed. The one
     // exception is an OAuth 1.0a request with a form body, whose signature covers the body's parameters: it
     // is guarded once the body has been read (within the route's body limit), just before the handler.
+    // A callback hook rather than an async one: when the guard can decide at once (the embedded store's
+    // tokens, counters in memory), the request goes on without a promise.
     onRequest: guarded
-      ? async (request, reply) => {
-          if (!signsFormBody(request)) await guard(ctx, endpoint, request, reply);
+      ? (request, reply, done) => {
+          if (signsFormBody(request)) return done();
+          let pending: Promise<void> | undefined;
+          try {
+            pending = guard(ctx, endpoint, request, reply);
+          } catch (error) {
+            return done(error as Error);
+          }
+          if (pending === undefined) done();
+          else pending.then(() => done(), done);
         }
       : undefined,
     errorHandler: endpoint.formatError && routeErrorHandler(ctx, endpoint.formatError),
-    handler: async (request, reply) => {
-      if (guarded && request.principal === null) await guard(ctx, endpoint, request, reply);
-      const result = await endpoint.handler({ ctx, request, reply, principal: request.principal });
-      if (result === undefined || reply.sent) return reply;
-      return send(reply, result);
+    // Answers at once when the endpoint's handler does (no promise); otherwise when its promise settles.
+    handler: (request, reply) => {
+      if (guarded && request.principal === null) return guardThenHandle(ctx, endpoint, request, reply);
+      const result = endpoint.handler({ ctx, request, reply, principal: request.principal });
+      if (result instanceof Promise) return result.then((settled) => answer(reply, settled));
+      answer(reply, result);
+      return undefined;
     },
   });
+}
+
+/** The OAuth 1.0a form-body case: guarded once the body has been read. */
+async function guardThenHandle(ctx: AppContext, endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  await guard(ctx, endpoint, request, reply);
+  return answer(reply, await endpoint.handler({ ctx, request, reply, principal: request.principal }));
+}
+
+/** Sends a handler's result, unless the handler answered through `reply` itself. */
+function answer(reply: FastifyReply, result: EndpointResult | void): FastifyReply {
+  if (result === undefined || reply.sent) return reply;
+  return send(reply, result);
 }
 
 /** Errors in the endpoint's own shape where it has one, in X's otherwise. */
@@ -177,7 +218,7 @@ function send(reply: FastifyReply, result: EndpointResult): FastifyReply {
   return reply
     .code(result.status ?? 200)
     .type(JSON_CONTENT_TYPE)
-    .send(jsonBuffer(result.body));
+    .send(result.serialize ? result.serialize(result.body) : jsonBuffer(result.body));
 }
 
 function signsFormBody(request: FastifyRequest): boolean {
@@ -198,25 +239,49 @@ function formParameters(request: FastifyRequest): URLSearchParams | undefined {
 /**
  * X's order: an unknown caller is 401; a known caller is counted against the rate limit and gets the
  * headers whatever happens next; then 429, then the 403s for the wrong kind of token or a missing scope.
+ * Synchronous (returns undefined, throws X's errors) when the token and the counters are at hand: the
+ * embedded store and in-memory counters. Otherwise (PostgreSQL, Redis, OAuth 1.0a) it goes on
+ * asynchronously from where it had to stop, and returns the promise of the rest.
  */
-async function guard(
-  ctx: AppContext,
-  endpoint: Endpoint,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): Promise<void> {
+function guard(ctx: AppContext, endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
   const now = ctx.now();
+  const principal = ctx.authenticator.authenticateNow(request.headers.authorization, now);
+  if (principal === undefined) return guardAsync(ctx, endpoint, request, reply, now);
+  if (endpoint.rateLimit && ctx.rateLimiter.enabled) {
+    const outcome = ctx.rateLimiter.checkNow(endpoint.rateLimit, principal, now);
+    if (outcome === undefined) return countAndAuthorize(ctx, endpoint, request, reply, principal, now);
+    admit(reply, outcome);
+  }
+  authorize(principal, endpoint.auth);
+  request.principal = principal;
+  return undefined;
+}
+
+async function guardAsync(ctx: AppContext, endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, now: number): Promise<void> {
   const principal = await ctx.authenticator.authenticate(request.headers.authorization, now, () => ({
     method: request.method,
     url: request.url,
     origin: `${request.protocol}://${request.host}`,
     form: formParameters(request),
   }));
-  if (endpoint.rateLimit && ctx.rateLimiter.enabled) {
-    const outcome = await ctx.rateLimiter.check(endpoint.rateLimit, principal, now);
-    reply.headers(rateLimitHeaders(outcome));
-    if (!outcome.allowed) throw new ProblemError(PROBLEMS.TOO_MANY_REQUESTS);
-  }
+  await countAndAuthorize(ctx, endpoint, request, reply, principal, now);
+}
+
+async function countAndAuthorize(
+  ctx: AppContext,
+  endpoint: Endpoint,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  principal: Principal,
+  now: number,
+): Promise<void> {
+  if (endpoint.rateLimit && ctx.rateLimiter.enabled) admit(reply, await ctx.rateLimiter.check(endpoint.rateLimit, principal, now));
   authorize(principal, endpoint.auth);
   request.principal = principal;
+}
+
+/** The rate-limit headers, whatever happens next; then 429 if over a limit. */
+function admit(reply: FastifyReply, outcome: RateLimitOutcome): void {
+  setRateLimitHeaders(reply, outcome);
+  if (!outcome.allowed) throw new ProblemError(PROBLEMS.TOO_MANY_REQUESTS);
 }

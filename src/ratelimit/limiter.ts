@@ -27,6 +27,11 @@ export interface WindowState {
  */
 export interface RateLimitStore {
   hit(windows: readonly WindowSpec[], nowMs: number): Promise<WindowState[]>;
+  /**
+   * Optional, for stores that can count without I/O (process memory): `hit`, done at once; undefined when
+   * only `hit` can do it. Lets the request guard run without a promise per request.
+   */
+  hitNow?(windows: readonly WindowSpec[], nowMs: number): WindowState[] | undefined;
   /** Reports each window's state without counting anything (`allowed`: would one more hit be admitted). */
   peek(windows: readonly WindowSpec[], nowMs: number): Promise<WindowState[]>;
 }
@@ -42,23 +47,29 @@ export class MemoryRateLimitStore implements RateLimitStore {
   private nextSweepMs = 0;
 
   async hit(windows: readonly WindowSpec[], nowMs: number): Promise<WindowState[]> {
+    return this.hitNow(windows, nowMs);
+  }
+
+  hitNow(windows: readonly WindowSpec[], nowMs: number): WindowState[] {
     if (nowMs >= this.nextSweepMs) this.sweep(nowMs);
-    return windows.map((w) => {
-      const { index, resetSec } = windowBounds(w.windowSecs, nowMs);
+    const states: WindowState[] = [];
+    for (const w of windows) {
+      const index = Math.floor(nowMs / 1000 / w.windowSecs);
       const mapKey = `${w.key}:${w.windowSecs}`;
       let counter = this.counters.get(mapKey);
       if (!counter || counter.index !== index) {
-        counter = { index, count: 0, resetSec };
+        counter = { index, count: 0, resetSec: (index + 1) * w.windowSecs };
         this.counters.set(mapKey, counter);
       }
       counter.count += 1;
-      return {
+      states.push({
         limit: w.limit,
         remaining: Math.max(0, w.limit - counter.count),
-        resetSec,
+        resetSec: counter.resetSec,
         allowed: counter.count <= w.limit,
-      };
-    });
+      });
+    }
+    return states;
   }
 
   async peek(windows: readonly WindowSpec[], nowMs: number): Promise<WindowState[]> {

@@ -29,6 +29,33 @@ export class RateLimiter {
   }
 
   async check(endpoint: RateLimitedEndpoint, principal: Principal, nowMs: number): Promise<RateLimitOutcome> {
+    return outcomeOf(await this.store.hit(this.windows(endpoint, principal), nowMs));
+  }
+
+  /**
+   * `check` without a promise, when the store can count at once (process memory); undefined otherwise (then
+   * nothing was counted: call `check`). For principals that live as long as their token's cache entry
+   * (Authenticator.authenticateNow's): their windows are built once and kept with them.
+   */
+  checkNow(endpoint: RateLimitedEndpoint, principal: Principal, nowMs: number): RateLimitOutcome | undefined {
+    if (this.store.hitNow === undefined) return undefined;
+    let perEndpoint = this.windowsOf.get(principal);
+    if (perEndpoint === undefined) {
+      perEndpoint = new Map();
+      this.windowsOf.set(principal, perEndpoint);
+    }
+    let windows = perEndpoint.get(endpoint);
+    if (windows === undefined) {
+      windows = this.windows(endpoint, principal);
+      perEndpoint.set(endpoint, windows);
+    }
+    const states = this.store.hitNow(windows, nowMs);
+    return states && outcomeOf(states);
+  }
+
+  private readonly windowsOf = new WeakMap<Principal, Map<RateLimitedEndpoint, readonly WindowSpec[]>>();
+
+  private windows(endpoint: RateLimitedEndpoint, principal: Principal): WindowSpec[] {
     const limits = this.config.endpoints[endpoint];
     const { windowSecs, daySecs } = this.config;
     const caller = principal.kind === 'user' ? `u:${principal.userId}` : `a:${principal.appId}`;
@@ -37,12 +64,17 @@ export class RateLimiter {
     const userDaily = daily && principal.kind === 'user';
     if (daily) windows.push({ key: `rl:${endpoint}:app:${principal.appId}`, limit: limits.perDay, windowSecs: daySecs });
     if (userDaily) windows.push({ key: `rl:${endpoint}:day:${caller}`, limit: limits.perUserDay, windowSecs: daySecs });
-    const [window, appDay, userDay] = await this.store.hit(windows, nowMs);
-    return {
-      allowed: window!.allowed && (appDay?.allowed ?? true) && (userDay?.allowed ?? true),
-      window: window!,
-      ...(appDay && { appDay }),
-      ...(userDay && { userDay }),
-    };
+    return windows;
   }
+}
+
+function outcomeOf(states: readonly WindowState[]): RateLimitOutcome {
+  const [window, appDay, userDay] = states as [WindowState, WindowState?, WindowState?];
+  const outcome: { -readonly [K in keyof RateLimitOutcome]: RateLimitOutcome[K] } = {
+    allowed: window.allowed && (appDay?.allowed ?? true) && (userDay?.allowed ?? true),
+    window,
+  };
+  if (appDay) outcome.appDay = appDay;
+  if (userDay) outcome.userDay = userDay;
+  return outcome;
 }

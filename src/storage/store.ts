@@ -20,6 +20,11 @@ import type {
  */
 export interface MediaReader {
   getMedia(id: string): Promise<MediaRecord | undefined>;
+  /**
+   * Optional, for stores that can answer without I/O (the embedded store): `getMedia` at once, null when
+   * there is no such media, undefined when only getMedia can tell.
+   */
+  getMediaNow?(id: string): MediaRecord | null | undefined;
   getMediaMany(ids: readonly string[]): Promise<MediaRecord[]>;
 }
 
@@ -98,6 +103,12 @@ export interface UploadTransactor {
 export interface AuthReader {
   /** On every request with a bearer token: one lookup by primary key. */
   findToken(hash: string): Promise<TokenRecord | undefined>;
+  /**
+   * Optional, for stores that can answer without I/O (the embedded store: its read cache, else a synchronous
+   * SQLite read): the token at once, null when there is none, undefined when only findToken can tell. Lets
+   * the request guard run without a promise per request; stores that lack it are asked through findToken.
+   */
+  findTokenNow?(hash: string): TokenRecord | null | undefined;
   findUserByName(username: string): Promise<UserRecord | undefined>;
   findUserById(id: string): Promise<UserRecord | undefined>;
   findAppByName(name: string): Promise<AppRecord | undefined>;

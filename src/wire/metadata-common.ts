@@ -17,6 +17,8 @@ export interface MetadataRequest {
 export interface MetadataWireShape {
   parse(body: unknown): MetadataRequest;
   format(mediaId: string, metadata: MediaMetadata): unknown;
+  /** A compiled serializer for what `format` returns, where the shape has one. */
+  readonly serialize?: (body: unknown) => string;
   parameterName(field: DomainField): string;
 }
 

@@ -10,6 +10,7 @@ import {
   type MetadataWireShape,
 } from './metadata-common.js';
 import { AltTextSchema, BooleanLikeSchema, MediaIdSchema, StickerInfoSchema } from './schemas.js';
+import { serializeFlatMetadata } from './serializers.js';
 import { compileValidator } from './validation.js';
 
 /**
@@ -55,6 +56,8 @@ export const flatMetadataShape: MetadataWireShape = {
     if (metadata.uploadSource !== undefined) associated.upload_source = { text: metadata.uploadSource };
     return { data: { associated_metadata: associated, id: mediaId } };
   },
+
+  serialize: serializeFlatMetadata,
 
   parameterName(field) {
     return field === 'mediaId' ? 'media_id' : 'alt_text.text';

@@ -8,7 +8,8 @@ export type Query = Record<string, string | string[] | undefined>;
 
 /** Refuses parameters the endpoint does not know and parameters given twice. */
 export function checkQueryNames(query: Query, allowed: readonly string[]): void {
-  for (const [name, value] of Object.entries(query)) {
+  for (const name in query) {
+    const value = query[name];
     if (!allowed.includes(name)) {
       throw InvalidRequestError.of(name, [String(value)], `The query parameter [${name}] is not one of [${allowed.join(',')}]`);
     }
@@ -18,18 +19,32 @@ export function checkQueryNames(query: Query, allowed: readonly string[]): void 
   }
 }
 
-/** A comma-separated list parameter, each value checked against `allowed`; undefined when absent. */
-export function parseFieldList(query: Query, name: string, allowed: readonly string[]): Set<string> | undefined {
+/**
+ * A comma-separated list parameter, each value checked against `allowed`; undefined when absent. The sets of
+ * valid lists are kept (per list of allowed values, a few hundred at most): clients ask for the same fields
+ * on every request. Callers must not change the set they get.
+ */
+export function parseFieldList(query: Query, name: string, allowed: readonly string[]): ReadonlySet<string> | undefined {
   const raw = query[name];
   if (raw === undefined) return undefined;
-  const values = String(raw).split(',');
+  let known = validLists.get(allowed);
+  if (known === undefined) validLists.set(allowed, (known = new Map()));
+  const text = String(raw);
+  const hit = known.get(text);
+  if (hit !== undefined) return hit;
+  const values = text.split(',');
   for (const value of values) {
     if (!allowed.includes(value)) {
-      throw InvalidRequestError.of(name, [String(raw)], `The \`${name}\` query parameter value [${value}] is not one of [${allowed.join(',')}]`);
+      throw InvalidRequestError.of(name, [text], `The \`${name}\` query parameter value [${value}] is not one of [${allowed.join(',')}]`);
     }
   }
-  return new Set(values);
+  const set = new Set(values);
+  if (known.size >= 256) known.delete(known.keys().next().value as string);
+  known.set(text, set);
+  return set;
 }
+
+const validLists = new WeakMap<readonly string[], Map<string, ReadonlySet<string>>>();
 
 export function requiredList(query: Query, name: string, max: number): string[] {
   const raw = query[name];

@@ -1,21 +1,23 @@
 import type { RateLimitOutcome } from '../ratelimit/rate-limiter.js';
 
-/** X's rate-limit headers (SPEC.md §3): reset times are Unix epoch seconds. */
-export function rateLimitHeaders(outcome: RateLimitOutcome): Record<string, string> {
-  const headers: Record<string, string> = {
-    'x-rate-limit-limit': String(outcome.window.limit),
-    'x-rate-limit-remaining': String(outcome.window.remaining),
-    'x-rate-limit-reset': String(outcome.window.resetSec),
-  };
+/** Where `setRateLimitHeaders` writes: a Fastify reply. */
+export interface HeaderSink {
+  header(name: string, value: string): unknown;
+}
+
+/** X's rate-limit headers (SPEC.md §3): reset times are Unix epoch seconds. Set one by one: no object per request. */
+export function setRateLimitHeaders(reply: HeaderSink, outcome: RateLimitOutcome): void {
+  reply.header('x-rate-limit-limit', String(outcome.window.limit));
+  reply.header('x-rate-limit-remaining', String(outcome.window.remaining));
+  reply.header('x-rate-limit-reset', String(outcome.window.resetSec));
   if (outcome.appDay) {
-    headers['x-app-limit-24hour-limit'] = String(outcome.appDay.limit);
-    headers['x-app-limit-24hour-remaining'] = String(outcome.appDay.remaining);
-    headers['x-app-limit-24hour-reset'] = String(outcome.appDay.resetSec);
+    reply.header('x-app-limit-24hour-limit', String(outcome.appDay.limit));
+    reply.header('x-app-limit-24hour-remaining', String(outcome.appDay.remaining));
+    reply.header('x-app-limit-24hour-reset', String(outcome.appDay.resetSec));
   }
   if (outcome.userDay) {
-    headers['x-user-limit-24hour-limit'] = String(outcome.userDay.limit);
-    headers['x-user-limit-24hour-remaining'] = String(outcome.userDay.remaining);
-    headers['x-user-limit-24hour-reset'] = String(outcome.userDay.resetSec);
+    reply.header('x-user-limit-24hour-limit', String(outcome.userDay.limit));
+    reply.header('x-user-limit-24hour-remaining', String(outcome.userDay.remaining));
+    reply.header('x-user-limit-24hour-reset', String(outcome.userDay.resetSec));
   }
-  return headers;
 }

@@ -195,10 +195,12 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         await store.insertMedia(sparse);
         assert.deepEqual(await store.getMedia(full.id), full);
         assert.deepEqual(await store.getMedia(sparse.id), sparse);
+        if (store.getMediaNow) assert.deepEqual(store.getMediaNow(full.id), full);
       });
 
       it('answers undefined for an unknown id', async () => {
         assert.equal(await store.getMedia(ids.next()), undefined);
+        if (store.getMediaNow) assert.equal(store.getMediaNow(ids.next()), null); // optional, null for none
       });
 
       it('getMediaMany returns the known ones among the ids, each once', async () => {
@@ -368,6 +370,17 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         assert.deepEqual(await store.findToken(appToken.hash), appToken);
         assert.deepEqual(await store.findToken(noScopes.hash), noScopes);
         assert.equal(await store.findToken('f'.repeat(64)), undefined);
+      });
+
+      it('answers findTokenNow, where it has it, as findToken does (null for none); revocation shows at once', async () => {
+        if (!store.findTokenNow) return; // optional: stores that need I/O leave it out
+        const live = token(client.id, owner.id);
+        await store.insertToken(live);
+        assert.deepEqual(store.findTokenNow(live.hash), live);
+        assert.equal(store.findTokenNow('d'.repeat(64)), null);
+        const at = Date.now();
+        await store.revokeToken(live.hash, at);
+        assert.deepEqual(store.findTokenNow(live.hash), { ...live, revokedAtMs: at });
       });
 
       it('refuses a duplicate hash with DuplicateKeyError', async () => {

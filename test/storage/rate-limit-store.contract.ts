@@ -62,6 +62,19 @@ export function runRateLimitStoreContract(name: string, open: () => Promise<Open
       }
     });
 
+    it('counts hitNow, where it has it, as hit counts, in the same counters', async () => {
+      if (!store.hitNow) return; // optional: stores that need I/O leave it out
+      const windows: WindowSpec[] = [
+        { key: key(), limit: 2, windowSecs: MINUTES_15 },
+        { key: key(), limit: 3, windowSecs: DAY },
+      ];
+      const nowMs = midWindow(MINUTES_15);
+      for (let count = 1; count <= 4; count++) {
+        const counted: WindowState[] | undefined = count % 2 === 0 ? store.hitNow(windows, nowMs) : await store.hit(windows, nowMs);
+        assert.deepEqual(counted, windows.map((w) => afterHits(w, count, nowMs, count <= w.limit)), `hit ${count}`);
+      }
+    });
+
     it('peek counts nothing and tells whether one more hit would be admitted', async () => {
       const windows: WindowSpec[] = [
         { key: key(), limit: 3, windowSecs: MINUTES_15 },

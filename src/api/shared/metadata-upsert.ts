@@ -17,7 +17,7 @@ export async function upsertMetadata(call: EndpointCall, shape: MetadataWireShap
   const caller = call.principal as UserPrincipal;
   try {
     const metadata = await call.ctx.media.updateMetadata(caller, mediaId, patch);
-    return { body: shape.format(mediaId, metadata) };
+    return { body: shape.format(mediaId, metadata), serialize: shape.serialize };
   } catch (error) {
     if (error instanceof DomainError) throw domainToInvalidRequest(error, shape.parameterName(error.field));
     throw error;

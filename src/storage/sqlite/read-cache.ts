@@ -20,12 +20,12 @@ export class ReadCache<V> {
     guard.onExternalWrite(() => this.entries.clear());
   }
 
-  /** The cached value, or what `load` finds (cached when found). */
-  get(key: string, load: () => V | undefined): V | undefined {
+  /** The cached value, or what `load(key)` finds (cached when found). */
+  get(key: string, load: (key: string) => V | undefined): V | undefined {
     this.guard.check();
     const hit = this.entries.get(key);
     if (hit !== undefined) return hit;
-    const value = load();
+    const value = load(key);
     if (value !== undefined) this.set(key, value);
     return value;
   }

@@ -76,11 +76,18 @@ export class SqliteStore implements Store {
 
   /** Records handed out may be cached: callers treat them as immutable, like every record. */
   async getMedia(id: string): Promise<MediaRecord | undefined> {
-    return this.media.get(id, () => {
-      const row = this.stmt.getMedia.get(id) as MediaRow | undefined;
-      return row && toMedia(row);
-    });
+    return this.media.get(id, this.loadMedia);
   }
+
+  /** Always answers: a cache miss is a synchronous read (better-sqlite3), cached when found. */
+  getMediaNow(id: string): MediaRecord | null {
+    return this.media.get(id, this.loadMedia) ?? null;
+  }
+
+  private readonly loadMedia = (id: string): MediaRecord | undefined => {
+    const row = this.stmt.getMedia.get(id) as MediaRow | undefined;
+    return row && toMedia(row);
+  };
 
   async getMediaMany(ids: readonly string[]): Promise<MediaRecord[]> {
     if (ids.length === 0) return [];
@@ -235,11 +242,18 @@ export class SqliteStore implements Store {
   }
 
   async findToken(hash: string): Promise<TokenRecord | undefined> {
-    return this.tokens.get(hash, () => {
-      const row = this.stmt.findToken.get(hash) as TokenRow | undefined;
-      return row && toToken(row);
-    });
+    return this.findTokenNow(hash) ?? undefined;
   }
+
+  /** Always answers: a cache miss is a synchronous read (better-sqlite3), cached when found. */
+  findTokenNow(hash: string): TokenRecord | null {
+    return this.tokens.get(hash, this.loadToken) ?? null;
+  }
+
+  private readonly loadToken = (hash: string): TokenRecord | undefined => {
+    const row = this.stmt.findToken.get(hash) as TokenRow | undefined;
+    return row && toToken(row);
+  };
 
   async findUserByName(username: string): Promise<UserRecord | undefined> {
     const row = this.stmt.findUserByName.get(username) as UserRow | undefined;

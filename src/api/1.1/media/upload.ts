@@ -14,6 +14,7 @@ import { runUploadCommand } from '../../shared/upload-dispatch.js';
 export default defineEndpoint({
   method: 'POST',
   url: '/1.1/media/upload.json',
+  uses: { multipart: true },
   auth: { context: 'user', scope: 'media.write' },
   rateLimit: 'upload',
   bodyLimit: ONE_SHOT_BODY_LIMIT,

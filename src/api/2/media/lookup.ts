@@ -2,6 +2,7 @@ import type { UserPrincipal } from '../../../auth/principal.js';
 import { MEDIA_KEY_PREFIX, parseMediaKey } from '../../../domain/media.js';
 import { defineEndpoint } from '../../../http/endpoint.js';
 import { formatMedia, MEDIA_FIELDS, MEDIA_KEY_REGEX, mediaNotFoundError } from '../../../wire/media.js';
+import { serializeMediaLookup } from '../../../wire/serializers.js';
 import { checkQueryNames, parseFieldList, patternMismatch, requiredList, type Query } from '../../../wire/query.js';
 
 /** GET /2/media?media_keys=k1,k2: up to 100 media items; keys the caller cannot see come back as errors. */
@@ -28,6 +29,6 @@ export default defineEndpoint({
       if (media && MEDIA_KEY_PREFIX[media.kind] === prefix) data.push(formatMedia(media, fields));
       else errors.push(mediaNotFoundError(ctx.problems, key, 'media_keys'));
     }
-    return { body: { ...(data.length > 0 && { data }), ...(errors.length > 0 && { errors }) } };
+    return { body: { ...(data.length > 0 && { data }), ...(errors.length > 0 && { errors }) }, serialize: serializeMediaLookup };
   },
 });

@@ -18,6 +18,7 @@ function formOf(request: FastifyRequest): URLSearchParams | undefined {
  * the browser to the client's redirect URI with `code` and `state`; denying, with `error=access_denied`.
  */
 export default atAuthorizePaths({
+  uses: { cookies: true },
   method: 'POST',
   auth: { context: 'none' },
   bodyLimit: FORM_BODY_LIMIT,

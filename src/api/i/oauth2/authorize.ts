@@ -8,6 +8,7 @@ import { answerAuthorizationError, atAuthorizePaths, queryOf, sendPage } from '.
  * for, with buttons to approve or deny. Both forms post back to this URL (authorize-submit.ts).
  */
 export default atAuthorizePaths({
+  uses: { cookies: true },
   method: 'GET',
   auth: { context: 'none' },
   handler: async ({ ctx, request, reply }) => {

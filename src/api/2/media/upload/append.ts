@@ -12,6 +12,7 @@ import { pathMediaId } from '../../../shared/path.js';
 export default defineEndpoint({
   method: 'POST',
   url: '/2/media/upload/:id/append',
+  uses: { multipart: true },
   auth: { context: 'user', scope: 'media.write' },
   rateLimit: 'upload_append',
   bodyLimit: APPEND_JSON_BODY_LIMIT,

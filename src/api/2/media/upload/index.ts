@@ -11,6 +11,7 @@ import { runUploadCommand } from '../../../shared/upload-dispatch.js';
 export default defineEndpoint({
   method: 'POST',
   url: '/2/media/upload',
+  uses: { multipart: true },
   auth: { context: 'user', scope: 'media.write' },
   rateLimit: 'upload',
   bodyLimit: ONE_SHOT_BODY_LIMIT,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, opendir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobStore } from './blob-store.js';
 
@@ -28,8 +28,12 @@ export class FsBlobStore implements BlobStore {
     return path.join(this.groupDir(parts[0]!), ...parts.slice(1));
   }
 
+  /**
+   * A group's shard is named after the last two characters of the group up to its first dot (all of a media id),
+   * so a put's temporary file `<group>.tmp-…` sits in its group's shard and deleteGroup finds it there by name.
+   */
   private groupDir(group: string): string {
-    return path.join(this.dir, group.slice(-2), group);
+    return path.join(this.dir, group.split('.', 1)[0]!.slice(-2), group);
   }
 
   /**
@@ -126,8 +130,30 @@ export class FsBlobStore implements BlobStore {
   }
 
   async deleteGroup(group: string): Promise<void> {
-    if (!SAFE_PART.test(group)) throw new Error(`unsafe blob group ${JSON.stringify(group)}`);
+    if (!SAFE_PART.test(group) || group === '.' || group === '..') throw new Error(`unsafe blob group ${JSON.stringify(group)}`);
     await rm(this.groupDir(group), { recursive: true, force: true });
+  }
+
+  /** Shard by shard, each directory read as a stream (opendir), never whole. */
+  async *listGroups(): AsyncIterable<string> {
+    let root;
+    try {
+      root = await opendir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // nothing stored yet
+      throw error;
+    }
+    for await (const shard of root) {
+      if (!shard.isDirectory()) continue;
+      let entries;
+      try {
+        entries = await opendir(path.join(this.dir, shard.name));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      for await (const entry of entries) yield entry.name;
+    }
   }
 }
 

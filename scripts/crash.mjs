@@ -473,7 +473,8 @@ async function runBackend(backend) {
 /**
  * Not a loss, a leak: files in the blob directory that no row points at. `orphan`: a one-shot upload killed after
  * its bytes were written but before its row was, or a put killed before its rename; no media row names them, so
- * no expiry sweep ever deletes them. `stray`: an append killed after its bytes were written but before its
+ * only the sweeper's orphan scan deletes them, once their id is older than the media lifetime plus an hour (so
+ * they are all still here when this counts them). `stray`: an append killed after its bytes were written but before its
  * segment row was; they sit in their media's group and go with it when it expires. Reported, not failed.
  */
 async function unreferencedBlobs(env) {
@@ -544,7 +545,7 @@ for (const backend of backends) {
       `(${stats.finalUploadsChecked} in the final pass), ${stats.segmentsChecked} segments of interrupted sessions checked, ` +
       `${stats.sessionsResumed} interrupted sessions resumed, ${stats.unexpected} unexpected answers, ` +
       `lost ${stats.lost}, ${stats.seconds} s ` +
-      `(blob files referenced by no row: ${stats.orphanFiles} files, ${stats.orphanBytes} bytes that no sweep reclaims; ` +
+      `(blob files referenced by no row: ${stats.orphanFiles} files, ${stats.orphanBytes} bytes that no row names, reclaimed by the orphan scan a lifetime + 1 h after their upload; ` +
       `${stats.strayFiles} files, ${stats.strayBytes} bytes reclaimed when their media expires)`,
   );
   if (stats.lost > 0 || stats.unexpected > 0 || problems.length > 0) {

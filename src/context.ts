@@ -77,7 +77,7 @@ export async function createContext(config: Config): Promise<AppContext> {
     },
     media: new MediaService(store, now),
     uploads: new UploadService(store, blobs, ids, config.media, now),
-    sweeper: new ExpirySweeper(store, blobs, config.media.sweepIntervalSecs * 1000, now),
+    sweeper: new ExpirySweeper(store, blobs, config.media.sweepIntervalSecs * 1000, now, config.media.expiresAfterSecs * 1000),
     problems: new ProblemFormatter(config.problemHost),
     now,
     redis,

@@ -26,6 +26,11 @@ export interface MediaReader {
    */
   getMediaNow?(id: string): MediaRecord | null | undefined;
   getMediaMany(ids: readonly string[]): Promise<MediaRecord[]>;
+  /**
+   * Which of `ids` a media row still names (an upload session, or an expired row not yet swept, included), in
+   * no particular order. The orphan scan of the expiry sweeper asks it of the blob groups it finds.
+   */
+  findMediaIds(ids: readonly string[]): Promise<string[]>;
 }
 
 export interface MediaTransactor {

@@ -217,6 +217,17 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         assert.deepEqual(await store.getMediaMany(hundred), [rows[0]]);
       });
 
+      it('findMediaIds names the ids among them that have a row, sessions and expired rows included', async () => {
+        const photo = media();
+        const upload = media({ state: 'uploading', kind: 'video', category: 'tweet_video', mimeType: 'video/mp4', width: null, height: null });
+        const expired = media({ createdAtMs: 1000, expiresAtMs: 2000 });
+        for (const row of [photo, upload, expired]) await store.insertMedia(row);
+        const found = await store.findMediaIds([ids.next(), expired.id, photo.id, ids.next(), upload.id]);
+        assert.deepEqual(found.sort(), [photo.id, upload.id, expired.id].sort());
+        assert.deepEqual(await store.findMediaIds([]), []);
+        assert.deepEqual(await store.findMediaIds(Array.from({ length: 500 }, () => ids.next())), []);
+      });
+
       it('refuses a duplicate id with DuplicateKeyError and keeps the first row', async () => {
         const first = media({ metadata: { altText: 'first' } });
         await store.insertMedia(first);

@@ -22,6 +22,13 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Removes the blob named `group` and every blob of `group`; removing a missing group is not an error. */
   deleteGroup(group: string): Promise<void>;
+  /**
+   * Every group name stored, in no particular order, read a part at a time (memory stays bounded however many
+   * there are). A put of a group alone that died before completing may leave a leftover listed as
+   * `<group>.<suffix>`; deleteGroup removes a listed name whatever it is. Groups put or deleted during the
+   * listing may or may not appear.
+   */
+  listGroups(): AsyncIterable<string>;
 }
 
 export function blobKey(group: string, name: string): string {

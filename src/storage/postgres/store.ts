@@ -110,6 +110,16 @@ export class PostgresStore implements Store {
     return rows.map(toMedia);
   }
 
+  async findMediaIds(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.pool.query<{ id: string }>({
+      name: 'find-media-ids',
+      text: 'SELECT id FROM media WHERE id = ANY($1::text[])',
+      values: [ids],
+    });
+    return rows.map((r) => r.id);
+  }
+
   async insertMedia(media: MediaRecord, segments: readonly SegmentRecord[] = []): Promise<void> {
     const insert = (db: Queryable) =>
       translateConstraint(

@@ -95,6 +95,11 @@ export class SqliteStore implements Store {
     return rows.map(toMedia);
   }
 
+  async findMediaIds(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    return (this.stmt.findMediaIds.all(JSON.stringify(ids)) as { id: string }[]).map((r) => r.id);
+  }
+
   insertMedia(media: MediaRecord, segments: readonly SegmentRecord[] = []): Promise<void> {
     return this.writes.write(() => {
       translateConstraint(() =>
@@ -493,6 +498,7 @@ function prepareStatements(db: Db) {
   return {
     getMedia: p('SELECT * FROM media WHERE id = ?'),
     getMediaMany: p('SELECT * FROM media WHERE id IN (SELECT value FROM json_each(?))'),
+    findMediaIds: p('SELECT id FROM media WHERE id IN (SELECT value FROM json_each(?))'),
     getMetadata: p('SELECT metadata FROM media WHERE id = ? AND expires_at > ?'),
     setMetadata: p('UPDATE media SET metadata = ? WHERE id = ?'),
     insertMedia: p(`INSERT INTO media (id, kind, category, mime_type, owner_id, app_id, additional_owners, shared, state,

@@ -657,6 +657,24 @@ describe('fuzzing every endpoint', () => {
     await assertHealthy();
   });
 
+  // ---- regressions: what the fuzzing found, pinned -----------------------------------------------------------
+
+  it('found by fuzzing: a refused Content-Type on the OAuth endpoints is answered in their own error shapes', async () => {
+    // Fastify refuses an empty Content-Type with 415 before any handler runs; the OAuth routes answered that in
+    // X's v2 invalid-request shape instead of RFC 6749's (and the legacy routes' v1.1 shape).
+    for (const pathname of ['/2/oauth2/token', '/2/oauth2/revoke']) {
+      const result = await send(server.url, { method: 'POST', path: pathname, headers: { 'content-type': '' }, body: 'grant_type=x' });
+      assert.equal(result.status, 400, result.text);
+      assert.equal(result.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.deepEqual(result.json, { error: 'invalid_request', error_description: 'Unsupported Media Type' });
+    }
+    for (const pathname of ['/oauth2/token', '/oauth2/invalidate_token']) {
+      const result = await send(server.url, { method: 'POST', path: pathname, headers: { 'content-type': '' }, body: 'grant_type=x' });
+      assert.equal(result.status, 403, result.text);
+      assert.deepEqual(result.json, { errors: [{ code: 170, message: 'Missing required parameter: grant_type', label: 'forbidden_missing_parameter' }] });
+    }
+  });
+
   it('ran the cases it was meant to', () => {
     const expected = Object.values(RUNS).reduce((a, b) => a + Math.max(1, Math.round(b * SCALE)), 0);
     const skipped = xSpec ? 0 : Math.round((RUNS.xSpecMetadata + RUNS.xSpecOther) * SCALE);

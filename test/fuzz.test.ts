@@ -57,10 +57,11 @@ const RUNS = {
   uploadMutated: 600,
   xSpecMetadata: 700,
   xSpecOther: 500,
-  junkBodies: 1300,
-  queries: 1000,
+  junkBodies: 1000,
+  forms: 600,
+  queries: 900,
   pathIds: 700,
-  authHeaders: 1200,
+  authHeaders: 1100,
   oauthForms: 600,
   consent: 300,
 } as const;
@@ -502,6 +503,58 @@ describe('fuzzing every endpoint', () => {
         // Junk is never a valid upload or metadata body (finalize reads no body; an empty `{}` is no upload).
         assert.fail(`accepted junk: ${request.path} ${String(body).slice(0, 200)}`);
       }
+    });
+    await assertHealthy();
+  });
+
+  it('random multipart and URL-encoded upload forms (one-shot, legacy commands, append, v1.1): never a 5xx, errors in shape', async () => {
+    const fieldName = fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom('command', 'media_id', 'segment_index', 'media_category', 'media_type', 'total_bytes', 'additional_owners', 'shared', 'media_data') },
+      { weight: 1, arbitrary: nastyString({ maxLength: 8 }) },
+    );
+    const fieldValue = fc.oneof(
+      fc.constantFrom('INIT', 'APPEND', 'FINALIZE', 'STATUS', uploadingId, photoIds[0]!, '0', '999', '1000', '-1', 'tweet_image', 'TweetImage', 'tweet_video', 'image/png', 'video/mp4', '1024', 'true', 'false', png().toString('base64'), '1,2,,3'),
+      nastyString({ maxLength: 20 }),
+    );
+    const fields = fc.array(fc.tuple(fieldName, fieldValue), { maxLength: 6 });
+    const file = fc.option(
+      fc.tuple(
+        fc.oneof(fc.constant(png()), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b))),
+        fc.constantFrom('media', 'media', 'file', 'media_data'),
+        fc.option(fc.constantFrom('blob', 'a.png', '', '../../etc/passwd', 'é😀'), { nil: undefined }),
+        fc.option(fc.constantFrom('application/octet-stream', 'image/png', 'text/plain', ''), { nil: undefined }),
+      ),
+      { nil: undefined },
+    );
+    const damage = fc.constantFrom('none', 'none', 'none', 'truncate', 'no-closing', 'other-boundary', 'no-boundary-param', 'lf-only');
+    const route = fc.constantFrom(
+      { path: () => '/2/media/upload', family: 'v2' as const },
+      { path: () => `/2/media/upload/${uploadingId}/append`, family: 'v2' as const },
+      { path: () => '/1.1/media/upload.json', family: 'v1' as const },
+    );
+    const arbitrary = fc.tuple(route, fields, file, damage, fc.boolean(), fc.option(queryString(['command', 'media_id', 'segment_index'], fc.constantFrom('APPEND', 'INIT', uploadingId, '0')), { nil: undefined }));
+    await check('forms', arbitrary, async ([r, fs, f, how, urlEncoded, query]) => {
+      let body: Buffer;
+      let type: string;
+      if (urlEncoded) {
+        body = Buffer.from(fs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'));
+        type = 'application/x-www-form-urlencoded';
+      } else {
+        const boundary = 'fuzzBoundary7MA4YWxk';
+        const eol = how === 'lf-only' ? '\n' : '\r\n';
+        const parts: Buffer[] = fs.map(([k, v]) => Buffer.from(`--${boundary}${eol}Content-Disposition: form-data; name="${k}"${eol}${eol}${v}${eol}`));
+        if (f) {
+          const [bytes, name, filename, partType] = f;
+          const head = `--${boundary}${eol}Content-Disposition: form-data; name="${name}"${filename === undefined ? '' : `; filename="${filename}"`}${eol}${partType === undefined ? '' : `Content-Type: ${partType}${eol}`}${eol}`;
+          parts.push(Buffer.from(head), bytes, Buffer.from(eol));
+        }
+        if (how !== 'no-closing') parts.push(Buffer.from(`--${boundary}--${eol}`));
+        body = Buffer.concat(parts);
+        if (how === 'truncate') body = body.subarray(0, Math.floor(body.length / 2));
+        type = how === 'no-boundary-param' ? 'multipart/form-data' : `multipart/form-data; boundary=${how === 'other-boundary' ? 'somethingElse' : boundary}`;
+      }
+      const request: FuzzRequest = { method: 'POST', path: r.path() + (query === undefined ? '' : `?${query}`), headers: { authorization: `Bearer ${token}`, 'content-type': type }, body };
+      assertAnswerShape(r.family, await send(server.url, request), request);
     });
     await assertHealthy();
   });

@@ -32,7 +32,7 @@ export const nastyChar = fc.constantFrom(
 export function nastyString(options: { minLength?: number; maxLength?: number; lone?: boolean } = {}): fc.Arbitrary<string> {
   const unit = options.lone ? fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) : fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 });
   return fc
-    .array(fc.oneof({ weight: 3, arbitrary: unit }, { weight: 2, arbitrary: nastyChar }, { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 4 }) }), {
+    .array(fc.oneof({ weight: 3, arbitrary: unit }, { weight: 2, arbitrary: nastyChar }, { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 4 }) }), {
       minLength: options.minLength ?? 0,
       maxLength: options.maxLength ?? 12,
     })

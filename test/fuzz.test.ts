@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseJsonBytes } from '../src/http/body-parsers.js';
 import { flatMetadataShape, FlatMetadataRequestSchema } from '../src/wire/metadata-flat.js';
@@ -187,17 +187,22 @@ describe('fuzzing every endpoint', () => {
     assert.ok(consentCsrf, 'the sign-in page carries a CSRF token');
   });
 
-  after(async (t) => {
-    (t as unknown as TestContext).diagnostic?.(`fuzz cases run: ${casesRun} (seed ${FUZZ_SEED})`);
-    console.log(`# fuzz cases run: ${casesRun} (seed ${FUZZ_SEED})`);
+  after(async () => {
+    console.log(`fuzz cases run: ${casesRun} (seed ${FUZZ_SEED})`);
     closeConnections();
     await server.close();
   });
 
-  /** The server answers its health check after each property: it is up and its database is too. */
+  /**
+   * After each property: the server answers its health check (it is up, and its database is), and no body's
+   * `__proto__` or `constructor.prototype` reached Object.prototype (the server runs in this process).
+   */
   async function assertHealthy(): Promise<void> {
     const health = await get(`${server.url}/health`);
     assert.equal(health.status, 200, health.text);
+    const probe = {} as Record<string, unknown>;
+    assert.equal(probe.polluted, undefined, 'Object.prototype was polluted');
+    assert.equal(probe.isAdmin, undefined, 'Object.prototype was polluted');
   }
 
   async function post(pathname: string, text: string, headers = json(token), method: FuzzRequest['method'] = 'POST') {

@@ -3,7 +3,7 @@ import { JSON_BODY, type JsonBody } from '../http/body-parsers.js';
 import { OAuthError, OAUTH_ERRORS } from '../auth/oauth2/errors.js';
 import type { IssuedTokens } from '../auth/oauth2/grants.js';
 import type { EndpointResult } from '../http/endpoint.js';
-import { BODY_MESSAGES, InvalidRequestError } from './problems.js';
+import { BODY_MESSAGES, InvalidRequestError, ProblemError } from './problems.js';
 
 /** RFC 6749 §5.1: token responses must not be cached. */
 export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
@@ -58,6 +58,8 @@ export function oauthErrorResult(error: unknown): EndpointResult | undefined {
   if (error instanceof OAuthError) oauth = error;
   else if (error instanceof InvalidRequestError) {
     oauth = new OAuthError(400, 'invalid_request', error.errors[0]?.message ?? BODY_MESSAGES.INVALID_JSON);
+  } else if (isFrameworkRefusal(error)) {
+    oauth = new OAuthError(400, 'invalid_request', (error as Error).message);
   }
   if (!oauth) return undefined;
   return {
@@ -83,5 +85,17 @@ function legacyError(status: number, code: number, message: string, label?: stri
 
 /** A body that failed to parse, on the legacy endpoints: treated as missing parameters. */
 export function legacyErrorResult(error: unknown): EndpointResult | undefined {
-  return error instanceof InvalidRequestError || error instanceof OAuthError ? LEGACY_OAUTH_ERRORS.missingGrantType : undefined;
+  return error instanceof InvalidRequestError || error instanceof OAuthError || isFrameworkRefusal(error)
+    ? LEGACY_OAUTH_ERRORS.missingGrantType
+    : undefined;
+}
+
+/**
+ * A request the framework refused before the handler ran (an empty or unparsable Content-Type is a 415): the
+ * client's mistake, answered in the route's own error shape. A body over the limit (413) and our own problems
+ * (the 429 of the failure throttle) keep their problem+json answers.
+ */
+function isFrameworkRefusal(error: unknown): boolean {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return !(error instanceof ProblemError) && typeof status === 'number' && status >= 400 && status < 500 && status !== 413;
 }

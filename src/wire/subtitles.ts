@@ -11,17 +11,16 @@ import { compileValidator } from './validation.js';
 const CategorySchema = Type.Union([Type.Literal('TweetVideo'), Type.Literal('AmplifyVideo')]);
 const LanguageCodeSchema = Type.String({ pattern: '^[A-Z]{2}$' });
 
-const validateCreate = compileValidator(
-  Type.Object({
-    id: MediaIdSchema,
-    media_category: CategorySchema,
-    subtitles: Type.Object({ id: MediaIdSchema, language_code: LanguageCodeSchema, display_name: Type.String({ minLength: 1, maxLength: 100 }) }),
-  }),
-);
+export const CreateSubtitlesSchema = Type.Object({
+  id: MediaIdSchema,
+  media_category: CategorySchema,
+  subtitles: Type.Object({ id: MediaIdSchema, language_code: LanguageCodeSchema, display_name: Type.String({ minLength: 1, maxLength: 100 }) }),
+});
 
-const validateDelete = compileValidator(
-  Type.Object({ id: MediaIdSchema, media_category: CategorySchema, language_code: LanguageCodeSchema }),
-);
+export const DeleteSubtitlesSchema = Type.Object({ id: MediaIdSchema, media_category: CategorySchema, language_code: LanguageCodeSchema });
+
+const validateCreate = compileValidator(CreateSubtitlesSchema);
+const validateDelete = compileValidator(DeleteSubtitlesSchema);
 
 export interface SubtitlesRequest {
   videoId: string;

@@ -49,15 +49,15 @@ const TotalBytesSchema = Type.Integer({ minimum: 0, maximum: 17_179_869_184 });
  * `POST /2/media/upload/initialize` (JSON). `media_type` and `total_bytes` are required: X's v1.1 INIT
  * requires them and no upload can be checked without them.
  */
-export const validateInitializeJson = compileValidator(
-  Type.Object({
-    media_type: Type.String(),
-    total_bytes: TotalBytesSchema,
-    media_category: Type.Optional(MediaCategorySchema),
-    additional_owners: Type.Optional(AdditionalOwnersSchema),
-    shared: Type.Optional(BooleanLikeSchema),
-  }),
-);
+export const InitializeJsonSchema = Type.Object({
+  media_type: Type.String(),
+  total_bytes: TotalBytesSchema,
+  media_category: Type.Optional(MediaCategorySchema),
+  additional_owners: Type.Optional(AdditionalOwnersSchema),
+  shared: Type.Optional(BooleanLikeSchema),
+});
+
+export const validateInitializeJson = compileValidator(InitializeJsonSchema);
 
 /** The same, as form fields (legacy `command=INIT`, v1.1): numbers as digits, owners comma-separated. */
 const validateInitializeFields = compileValidator(
@@ -107,7 +107,9 @@ export function formFields(fields: Readonly<Record<string, string>>): Record<str
   return out;
 }
 
-const validateAppendJson = compileValidator(Type.Object({ media: Type.String(), segment_index: Type.Unknown() }));
+export const AppendJsonSchema = Type.Object({ media: Type.String(), segment_index: Type.Unknown() });
+
+const validateAppendJson = compileValidator(AppendJsonSchema);
 
 /** `POST /2/media/upload/{id}/append` as JSON: `{media: base64, segment_index}` (the xdk). */
 export function appendFromJson(body: unknown): { bytes: Buffer; segmentIndex: number } {

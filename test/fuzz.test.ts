@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { readConfig } from '../src/config.js';
 import { parseJsonBytes } from '../src/http/body-parsers.js';
 import { flatMetadataShape, FlatMetadataRequestSchema } from '../src/wire/metadata-flat.js';
 import { parseV1Metadata, V1MetadataRequestSchema } from '../src/wire/metadata-v1.js';
@@ -104,10 +105,13 @@ function xDocument(file: XSpecFile): { components: { schemas: Record<string, Sch
   return JSON.parse(readFileSync(path.join(X_SPEC_DIR, file), 'utf8')) as { components: { schemas: Record<string, Schema> } };
 }
 
+/** The fuzzed server runs with the default JSON value budget. */
+const JSON_MAX_VALUES = readConfig({}).jsonMaxValues;
+
 /** What the server's body parser makes of a JSON text (undefined when it answers 400 before any route logic). */
 function parsedBody(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: parseJsonBytes(Buffer.from(text)) };
+    return { ok: true, value: parseJsonBytes(Buffer.from(text), JSON_MAX_VALUES) };
   } catch {
     return { ok: false };
   }

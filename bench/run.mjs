@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { load, median } from './lib/load.mjs';
 import { cpuSeconds, freePort, rssMiB, startProcess } from './lib/processes.mjs';
-import { benchEnv, createToken, newDataDir, seedRows, startXmedia, uploadSampleImage } from './lib/xmedia.mjs';
+import { benchEnv, createBenchSchema, createToken, newDataDir, seedRows, startXmedia, uploadSampleImage } from './lib/xmedia.mjs';
 import { chunkedUpload, rawUpload } from './lib/upload.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -255,19 +255,12 @@ async function upload() {
  * directory), the same total load (c connections, split between the instances).
  */
 async function scale() {
-  const databaseUrl = process.env.XMEDIA_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const schema = `xmedia_bench_${Date.now()}`;
-  const { default: pg } = await import('pg');
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const url = new URL(databaseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
+  const schema = await createBenchSchema('bench');
   const blobDir = newDataDir('scale-blobs');
   const shared = {
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: schema.url,
     REDIS_URL: process.env.XMEDIA_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    XMEDIA_REDIS_PREFIX: `${schema}:`,
+    XMEDIA_REDIS_PREFIX: `${schema.name}:`,
     XMEDIA_SECRET_KEY: 'bench-secret-bench-secret-bench-secret-0123',
     XMEDIA_BLOB_DIR: blobDir,
   };
@@ -293,8 +286,7 @@ async function scale() {
     return { rows, table: table(rows, '1 instance (PostgreSQL + Redis)') };
   } finally {
     await Promise.all(instances.map((i) => i.stop()));
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
+    await schema.drop();
   }
 }
 

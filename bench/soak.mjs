@@ -34,7 +34,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { median } from './lib/load.mjs';
 import { rssMiB } from './lib/processes.mjs';
-import { benchEnv, createToken, newDataDir, seedRows, startXmedia, uploadSampleImage, userIdOf } from './lib/xmedia.mjs';
+import { benchEnv, createBenchSchema, createToken, newDataDir, seedRows, startXmedia, uploadSampleImage, userIdOf } from './lib/xmedia.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values: opts } = parseArgs({
@@ -79,19 +79,13 @@ const SEED_METADATA = { allowDownload: true, altText: 'seeded' };
 
 /** A private PostgreSQL schema for --backend postgres; returns the env and a cleanup. */
 async function postgresBackend() {
-  const databaseUrl = process.env.XMEDIA_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const schema = `xmedia_soak_${Date.now()}`;
+  const schema = await createBenchSchema('soak');
   const { default: pg } = await import('pg');
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const url = new URL(databaseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
   return {
-    env: { DATABASE_URL: url.toString(), XMEDIA_SECRET_KEY: 'soak-secret-soak-secret-soak-secret-0123' },
+    env: { DATABASE_URL: schema.url, XMEDIA_SECRET_KEY: 'soak-secret-soak-secret-soak-secret-0123' },
     /** The media rows, by SQL in one statement (the migrations have run: the server is up). */
     async seed(ownerId, count) {
-      const client = new pg.Client({ connectionString: url.toString() });
+      const client = new pg.Client({ connectionString: schema.url });
       await client.connect();
       try {
         const base = 1_000_000_000_000_000_000n;
@@ -110,7 +104,7 @@ async function postgresBackend() {
       }
     },
     async userId(username) {
-      const client = new pg.Client({ connectionString: url.toString() });
+      const client = new pg.Client({ connectionString: schema.url });
       await client.connect();
       try {
         return (await client.query('SELECT id FROM users WHERE username = $1', [username])).rows[0].id;
@@ -118,10 +112,7 @@ async function postgresBackend() {
         await client.end();
       }
     },
-    async drop() {
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
-    },
+    drop: () => schema.drop(),
   };
 }
 

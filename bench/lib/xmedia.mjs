@@ -97,3 +97,26 @@ export function userIdOf(dataDir, username) {
     db.close();
   }
 }
+
+/**
+ * A private schema in the bench PostgreSQL (XMEDIA_BENCH_DATABASE_URL, default the local test database):
+ * `url` selects it through search_path; `drop()` removes it and everything in it.
+ */
+export async function createBenchSchema(label) {
+  const databaseUrl = process.env.XMEDIA_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const name = `xmedia_${label}_${Date.now()}`;
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${name}`);
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', `-c search_path=${name}`);
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      await admin.query(`DROP SCHEMA ${name} CASCADE`);
+      await admin.end();
+    },
+  };
+}

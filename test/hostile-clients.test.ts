@@ -594,6 +594,28 @@ describe('hostile clients: XMEDIA_MAX_CONNECTIONS and XMEDIA_MAX_REQUESTS_PER_SO
   });
 });
 
+describe('hostile clients: kept-alive connections stay open', () => {
+  it('a lookup answered synchronously, before Node marks its bodyless request complete, keeps its connection', async () => {
+    const server = await startServer();
+    try {
+      const token = await server.token();
+      const id = (await uploadImage(server.url, token)).json.data.id as string;
+      const client = new RawClient(Number(new URL(server.url).port));
+      await client.connected;
+      const get = `GET /2/media/3_${id}?media.fields=alt_text HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n\r\n`;
+      for (let i = 0; i < 2; i++) {
+        await client.write(get);
+        while (client.open && client.received.split('HTTP/1.1 200 OK').length < i + 2) await sleep(10);
+        assert.equal(client.open, true, `the server closed the connection after answer ${i + 1}`);
+      }
+      client.destroy();
+      for (const answer of client.received.split('HTTP/1.1 200 OK').slice(1)) assert.doesNotMatch(answer, /\r\nconnection: close\r\n/i);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('hostile clients: the settings', () => {
   it('reads the limits once, with defaults for a server that faces its clients directly', () => {
     const config = readConfig({});

@@ -133,9 +133,20 @@ function closeConnectionsWhenDone(app: FastifyInstance): void {
     done(draining ? new ProblemError(PROBLEMS.SHUTTING_DOWN) : undefined);
   });
   app.addHook('onSend', (request, reply, payload, done) => {
-    if (draining || !request.raw.complete) void reply.header('connection', 'close');
+    if (draining || bodyUnread(request.raw)) void reply.header('connection', 'close');
     done(null, payload);
   });
+}
+
+/**
+ * Whether part of the request's body is still unread. Not `!complete` alone: a request without a body that is
+ * answered synchronously (the lookups) is answered before Node's parser has marked it complete, in the same
+ * turn as its headers, and closing its connection would make every keep-alive client reconnect per request.
+ */
+function bodyUnread(raw: FastifyRequest['raw']): boolean {
+  if (raw.complete) return false;
+  const length = raw.headers['content-length'];
+  return raw.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /**

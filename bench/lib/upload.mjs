@@ -36,6 +36,7 @@ export async function rawUpload(url, totalMiB, chunkMiB, pid) {
   const started = performance.now();
   for (let i = 0; i < count; i++) {
     const response = await fetch(url, { method: 'POST', body: segment(i) });
+    if (response.status !== 200) throw new Error(`bare append ${i} failed: ${response.status}`);
     await response.arrayBuffer();
   }
   const seconds = (performance.now() - started) / 1000;

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PAYLOAD_TOO_LARGE_BODY } from './helpers/assertions.js';
-import { request, type HttpResult } from './helpers/http.js';
+import { nodeRequest, request, type HttpResult } from './helpers/http.js';
 import { png, uploadImage } from './helpers/images.js';
 import { ensureBuilt, rssBytes, startServerProcess, tokenFromHint, type ServerProcess } from './helpers/process.js';
 import { ConfigError, readConfig } from '../src/config.js';
@@ -101,25 +100,7 @@ class RawClient {
  * and this test process, busy building 20 MB bodies, can notice too late that the server has closed one.
  */
 function call(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: response.statusCode!, headers: new Headers(response.headers as Record<string, string>), text, json });
-      });
-    });
-    outgoing.on('error', reject);
-    outgoing.end(init.body);
-  });
+  return nodeRequest(url, { ...init, agent: false });
 }
 
 /** The server answered `status` with `body`, said it would close the connection, and did. */

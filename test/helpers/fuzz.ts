@@ -12,7 +12,7 @@ import {
   UNAUTHORIZED_BODY,
   UNSUPPORTED_AUTHENTICATION_BODY,
 } from './assertions.js';
-import type { HttpResult } from './http.js';
+import { nodeRequest, type HttpResult } from './http.js';
 import { nastyString } from './schema-arbitrary.js';
 
 /**
@@ -55,29 +55,7 @@ export function send(baseUrl: string, request: FuzzRequest): Promise<HttpResult>
   const body = request.body === undefined || request.method === 'GET' ? undefined : Buffer.from(request.body);
   const headers: Record<string, string | number> = { ...request.headers };
   if (body !== undefined) headers['content-length'] = body.length;
-  return new Promise((resolve, reject) => {
-    const outgoing = http.request(baseUrl + request.path, { method: request.method, headers, agent }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        const answerHeaders = new Headers();
-        for (const [name, value] of Object.entries(response.headers)) {
-          if (value !== undefined) for (const v of Array.isArray(value) ? value : [value]) answerHeaders.append(name, v);
-        }
-        resolve({ status: response.statusCode ?? 0, headers: answerHeaders, text, json });
-      });
-    });
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
+  return nodeRequest(baseUrl + request.path, { method: request.method, headers, body, agent });
 }
 
 /** Closes the pooled connections (at the end of a run). */

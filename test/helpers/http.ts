@@ -1,3 +1,4 @@
+import { request as httpRequest, type Agent, type OutgoingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 
 /** Small fetch wrappers: every call returns status, headers and both the raw and parsed body. */
@@ -11,13 +12,42 @@ export interface HttpResult {
 export async function request(url: string, init: RequestInit = {}): Promise<HttpResult> {
   const response = await fetch(url, init);
   const text = await response.text();
-  let json: unknown;
+  return { status: response.status, headers: response.headers, text, json: parseOrUndefined(text) };
+}
+
+function parseOrUndefined(text: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    json = undefined;
+    return undefined;
   }
-  return { status: response.status, headers: response.headers, text, json };
+}
+
+/**
+ * A request through node:http rather than fetch: far less CPU per call (fuzzing), and control of the connection
+ * (`agent: false` for one of its own). Sends the headers as given (no content type added) and reads the whole answer.
+ */
+export function nodeRequest(
+  url: string,
+  init: { method?: string; headers?: OutgoingHttpHeaders; body?: string | Buffer; agent?: Agent | false } = {},
+): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers, agent: init.agent }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value !== undefined) for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+        }
+        resolve({ status: response.statusCode ?? 0, headers, text, json: parseOrUndefined(text) });
+      });
+    });
+    outgoing.on('error', reject);
+    outgoing.end(init.body);
+  });
 }
 
 export function postJson(url: string, token: string | undefined, body: unknown): Promise<HttpResult> {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiResponseError } from 'twitter-api-v2';
@@ -16,7 +15,6 @@ const UNSUPPORTED_AUTHENTICATION = {
   type: 'https://api.twitter.com/2/problems/unsupported-authentication',
   status: 403,
 };
-const FORBIDDEN = { title: 'Forbidden', type: 'about:blank', status: 403, detail: 'Forbidden' };
 
 function assertProblem(result: HttpResult, status: number, body: unknown): void {
   assert.equal(result.status, status, result.text);

@@ -24,7 +24,6 @@ import {
   type AppRow,
   type MediaRow,
   type OAuth1TokenRow,
-  type RefreshTokenRow,
   type SegmentRow,
   type TokenRow,
   type UserRow,

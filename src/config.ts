@@ -29,6 +29,11 @@ export interface Config {
   /** Log one line per request. */
   readonly accessLog: boolean;
   /**
+   * Answer the hot routes' ordinary requests on node:http before Fastify (src/http/fast-lane.ts); off sends
+   * every request through Fastify, with the same answers. The access log turns it off (Fastify writes it).
+   */
+  readonly fastLane: boolean;
+  /**
    * On SIGTERM/SIGINT, how long requests already under way may take to finish; after that they are cut and
    * the process exits with status 1. 0 cuts them at once.
    */
@@ -193,6 +198,7 @@ export function readConfig(env: Env = process.env): Config {
     problemHost: str('XMEDIA_PROBLEM_HOST', 'https://api.twitter.com').replace(/\/+$/, ''),
     logLevel: str('XMEDIA_LOG_LEVEL', 'info'),
     accessLog: bool('XMEDIA_ACCESS_LOG', false),
+    fastLane: bool('XMEDIA_FAST_LANE', true),
     shutdownTimeoutMs: int('XMEDIA_SHUTDOWN_TIMEOUT_MS', 10_000),
     media: {
       expiresAfterSecs: int('XMEDIA_MEDIA_EXPIRES_AFTER_SECS', 86_400, 1),

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { BODY_MESSAGES, InvalidRequestError } from '../wire/problems.js';
 
@@ -29,7 +29,7 @@ export interface JsonBody {
 
 const EMPTY_JSON_BODY: JsonBody = Object.freeze({ [JSON_BODY]: true as const, value: undefined, empty: true as const });
 
-function parseJsonBody(raw: Buffer, maxValues: number): JsonBody {
+export function parseJsonBody(raw: Buffer, maxValues: number): JsonBody {
   return raw.length === 0 ? EMPTY_JSON_BODY : { [JSON_BODY]: true, value: parseJsonBytes(raw, maxValues) };
 }
 
@@ -103,7 +103,7 @@ export function isJsonBody(body: unknown): body is JsonBody {
 }
 
 /** The JSON body of the request, or X's content-type error when the request did not send JSON. */
-export function jsonBody(request: FastifyRequest): unknown {
+export function jsonBody(request: { readonly body: unknown }): unknown {
   const body = request.body;
   if (!isJsonBody(body)) throw InvalidRequestError.of(undefined, [], BODY_MESSAGES.NOT_JSON_CONTENT_TYPE);
   if (body.empty) throw InvalidRequestError.of(undefined, [], BODY_MESSAGES.INVALID_JSON);

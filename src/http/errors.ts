@@ -32,44 +32,55 @@ export function domainToInvalidRequest(error: DomainError, parameterName = PARAM
   return InvalidRequestError.of(parameterName, [describeValue(error.value)], error.message);
 }
 
+/** What an error is answered with. */
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: Buffer;
+}
+
 /**
- * The one place errors become responses. Every 4xx has SPEC.md's bytes; anything unexpected is logged and
- * answered with a 500 problem that reveals nothing.
+ * The one place errors become answers: SPEC.md's bytes for every error xmedia means to answer; undefined for
+ * anything else (a bug), which the caller logs and answers with `internalError`.
  */
+export function answerError(ctx: AppContext, error: unknown): ErrorAnswer | undefined {
+  if (error instanceof DomainError) error = domainToInvalidRequest(error);
+  if (error instanceof InvalidRequestError) return { status: 400, contentType: JSON_CONTENT_TYPE, body: ctx.problems.invalidRequest(error.errors) };
+  if (error instanceof ProblemError) return problemAnswer(ctx, error);
+  const status = (error as Partial<FastifyError> | undefined)?.statusCode;
+  if (status === 413) return problemAnswer(ctx, new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE));
+  if (status !== undefined && status >= 400 && status < 500) {
+    // Framework-level refusals (bad content length, malformed multipart, ...): an invalid request.
+    const message = (error as Error).message;
+    return { status: 400, contentType: JSON_CONTENT_TYPE, body: ctx.problems.invalidRequest([{ parameters: {}, message }]) };
+  }
+  return undefined;
+}
+
+/** The 500 problem, which reveals nothing. */
+export function internalError(ctx: AppContext): ErrorAnswer {
+  return problemAnswer(ctx, new ProblemError(PROBLEMS.INTERNAL));
+}
+
+function problemAnswer(ctx: AppContext, error: ProblemError): ErrorAnswer {
+  return { status: error.statusCode, contentType: PROBLEM_CONTENT_TYPE, body: ctx.problems.problem(error.problem, error.detailOverride) };
+}
+
+/** Fastify's error handler: `answerError`, and anything unexpected logged and answered with a 500. */
 export function createErrorHandler(ctx: AppContext) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
-    if (error instanceof DomainError) error = domainToInvalidRequest(error);
-    if (error instanceof InvalidRequestError) {
-      void reply.code(400).type(JSON_CONTENT_TYPE).send(ctx.problems.invalidRequest(error.errors));
-      return;
+    let answer = answerError(ctx, error);
+    if (answer === undefined) {
+      request.log.error({ err: error }, 'unhandled error');
+      answer = internalError(ctx);
     }
-    if (error instanceof ProblemError) {
-      sendProblem(ctx, reply, error);
-      return;
-    }
-    const status = (error as FastifyError).statusCode;
-    if (status === 413) {
-      sendProblem(ctx, reply, new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE));
-      return;
-    }
-    if (status !== undefined && status >= 400 && status < 500) {
-      // Framework-level refusals (bad content length, malformed multipart, ...): an invalid request.
-      void reply
-        .code(400)
-        .type(JSON_CONTENT_TYPE)
-        .send(ctx.problems.invalidRequest([{ parameters: {}, message: error.message }]));
-      return;
-    }
-    request.log.error({ err: error }, 'unhandled error');
-    sendProblem(ctx, reply, new ProblemError(PROBLEMS.INTERNAL));
+    void reply.code(answer.status).type(answer.contentType).send(answer.body);
   };
 }
 
 export function sendProblem(ctx: AppContext, reply: FastifyReply, error: ProblemError): void {
-  void reply
-    .code(error.statusCode)
-    .type(PROBLEM_CONTENT_TYPE)
-    .send(ctx.problems.problem(error.problem, error.detailOverride));
+  const answer = problemAnswer(ctx, error);
+  void reply.code(answer.status).type(answer.contentType).send(answer.body);
 }
 
 /**

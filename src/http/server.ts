@@ -2,30 +2,37 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import { AUTH_ENDPOINTS, ENDPOINTS } from '../api/index.js';
-import { authorize } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
-import type { ConnectionLimits } from '../config.js';
 import type { AppContext } from '../context.js';
 import { JSON_CONTENT_TYPE, jsonBuffer, PROBLEMS, ProblemError } from '../wire/problems.js';
-import type { RateLimitOutcome } from '../ratelimit/rate-limiter.js';
-import { setRateLimitHeaders } from '../wire/rate-limit-headers.js';
-import { FORM_MAX_FIELDS, parseFormBytes, registerBodyParsers } from './body-parsers.js';
-import type { Endpoint, EndpointResult } from './endpoint.js';
+import { FORM_MAX_FIELDS, registerBodyParsers } from './body-parsers.js';
+import { bodyUnread, createHttpServer } from './connections.js';
+import { DEFAULT_BODY_LIMIT, type Endpoint, type EndpointResult } from './endpoint.js';
 import { createClientErrorHandler, createErrorHandler, createIdleTimeoutHandler, sendProblem } from './errors.js';
+import { createFastLane, type FastLane } from './fast-lane.js';
+import { guard, signsFormBody } from './guard.js';
+import { parseQueryString } from './query-string.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** The hot routes' lane past Fastify, when on (src/http/fast-lane.ts). */
+    fastLane: FastLane | undefined;
+  }
 }
-
-/** Bodies larger than this get 413 unless an endpoint sets its own limit. */
-export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** Builds the Fastify app for a context: body parsing, errors, auth and rate limits, and every endpoint. */
 export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
-  const limits = ctx.config.connections;
-  const app = Fastify({
+  const endpoints = [...ENDPOINTS, ...AUTH_ENDPOINTS];
+  // Set by the preClose hook (closeConnectionsWhenDone): from then on every answer closes its connection.
+  const shutdown = { draining: false };
+  const fastLane: FastLane | undefined =
+    ctx.config.fastLane && !ctx.config.accessLog
+      ? createFastLane({ ctx, endpoints, draining: () => shutdown.draining, log: (): FastifyBaseLogger => app.log })
+      : undefined;
+  const app: FastifyInstance = Fastify({
     logger: {
       level: ctx.config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie'],
@@ -42,22 +49,16 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     // A child logger per request (to bind its id) costs a few percent of a request; without an access log the
     // few lines a request may log (errors) carry its method and URL anyway.
     ...(!ctx.config.accessLog && { childLoggerFactory: (logger: FastifyBaseLogger) => logger }),
+    // The hot routes' requests go to the fast lane first (src/http/fast-lane.ts); what it does not take, to Fastify.
+    serverFactory: (fastifyListener) =>
+      createHttpServer(ctx.config.connections, fastLane ? (request, response) => fastLane.take(request, response) || fastifyListener(request, response) : fastifyListener),
+    routerOptions: { querystringParser: parseQueryString },
     bodyLimit: DEFAULT_BODY_LIMIT,
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
     // While draining, closeConnectionsWhenDone answers 503 in X's shape rather than Fastify's.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    // Hostile clients (docs/RELIABILITY.md): every slot a client can hold is given back after a bounded time.
-    // The defaults and their reasons are in src/config.ts (ConnectionLimits); 0 turns a timeout off.
-    connectionTimeout: limits.connectionIdleTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    maxRequestsPerSocket: limits.maxRequestsPerSocket,
-    http: {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      connectionsCheckingInterval: connectionsCheckingInterval(limits),
-    },
     clientErrorHandler: createClientErrorHandler(ctx),
     // A URL that cannot be decoded is a client error in X's shape, never a crash.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
@@ -68,9 +69,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     },
   });
 
-  // Fastify reads 0 as "its default" (72 s) here; set on the server, 0 means what it says.
-  app.server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  if (limits.maxConnections > 0) app.server.maxConnections = limits.maxConnections;
+  app.decorate('fastLane', fastLane);
   app.server.on('timeout', createIdleTimeoutHandler(ctx));
 
   registerBodyParsers(app, ctx.config.jsonMaxValues);
@@ -80,14 +79,13 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null, undefined));
 
   app.decorateRequest('principal', null);
-  closeConnectionsWhenDone(app);
+  closeConnectionsWhenDone(app, shutdown);
   app.setErrorHandler(createErrorHandler(ctx));
   app.setNotFoundHandler((_request, reply) => sendProblem(ctx, reply, new ProblemError(PROBLEMS.NOT_FOUND)));
 
   // @fastify/multipart adds an onRequest and an onResponse hook to every request of the context it is
   // registered in, @fastify/cookie an onSend hook: each is registered only in a context around the routes
   // that use it, so the others (metadata, lookups) do not pay for them.
-  const endpoints = [...ENDPOINTS, ...AUTH_ENDPOINTS];
   const both = endpoints.find((endpoint) => endpoint.uses?.multipart && endpoint.uses.cookies);
   if (both) throw new Error(`${both.url}: multipart and cookies in one route are not wired up`);
   for (const endpoint of endpoints) if (!endpoint.uses) registerEndpoint(app, ctx, endpoint);
@@ -123,40 +121,18 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
  *   on a connection already open is answered 503 in X's shape (v1.1's for v1.1 routes) without running, and
  *   `close()` resolves as soon as the last request under way has been answered.
  */
-function closeConnectionsWhenDone(app: FastifyInstance): void {
-  let draining = false;
+function closeConnectionsWhenDone(app: FastifyInstance, shutdown: { draining: boolean }): void {
   app.addHook('preClose', async () => {
-    draining = true;
+    shutdown.draining = true;
   });
   // Callback hooks, not async ones: they run on every request, and cost next to nothing this way.
   app.addHook('onRequest', (_request, _reply, done) => {
-    done(draining ? new ProblemError(PROBLEMS.SHUTTING_DOWN) : undefined);
+    done(shutdown.draining ? new ProblemError(PROBLEMS.SHUTTING_DOWN) : undefined);
   });
   app.addHook('onSend', (request, reply, payload, done) => {
-    if (draining || bodyUnread(request.raw)) void reply.header('connection', 'close');
+    if (shutdown.draining || bodyUnread(request.raw)) void reply.header('connection', 'close');
     done(null, payload);
   });
-}
-
-/**
- * Whether part of the request's body is still unread. Not `!complete` alone: a request without a body that is
- * answered synchronously (the lookups) is answered before Node's parser has marked it complete, in the same
- * turn as its headers, and closing its connection would make every keep-alive client reconnect per request.
- */
-function bodyUnread(raw: FastifyRequest['raw']): boolean {
-  if (raw.complete) return false;
-  const length = raw.headers['content-length'];
-  return raw.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-/**
- * Node checks the headers and request timeouts of open connections on a timer (every 30 s by default, so a
- * 10 s headers timeout could take 40 s to fire): check four times per shortest timeout, at most once a second.
- */
-function connectionsCheckingInterval(limits: ConnectionLimits): number {
-  const timeouts = [limits.headersTimeoutMs, limits.requestTimeoutMs].filter((ms) => ms > 0);
-  if (timeouts.length === 0) return 30_000;
-  return Math.max(10, Math.min(1_000, Math.floor(Math.min(...timeouts) / 4)));
 }
 
 /** Query parameters that may carry credentials (invalidate_token takes `access_token` in the query). */
@@ -230,69 +206,4 @@ function send(reply: FastifyReply, result: EndpointResult): FastifyReply {
     .code(result.status ?? 200)
     .type(JSON_CONTENT_TYPE)
     .send(result.serialize ? result.serialize(result.body) : jsonBuffer(result.body));
-}
-
-function signsFormBody(request: FastifyRequest): boolean {
-  const authorization = request.headers.authorization;
-  return (
-    authorization !== undefined &&
-    /^oauth\s/i.test(authorization) &&
-    /^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '')
-  );
-}
-
-/** The form parameters of an OAuth 1.0a request whose body has been read. */
-function formParameters(request: FastifyRequest): URLSearchParams | undefined {
-  if (!signsFormBody(request) || !Buffer.isBuffer(request.body)) return undefined;
-  return parseFormBytes(request.body);
-}
-
-/**
- * X's order: an unknown caller is 401; a known caller is counted against the rate limit and gets the
- * headers whatever happens next; then 429, then the 403s for the wrong kind of token or a missing scope.
- * Synchronous (returns undefined, throws X's errors) when the token and the counters are at hand: the
- * embedded store and in-memory counters. Otherwise (PostgreSQL, Redis, OAuth 1.0a) it goes on
- * asynchronously from where it had to stop, and returns the promise of the rest.
- */
-function guard(ctx: AppContext, endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
-  const now = ctx.now();
-  const principal = ctx.authenticator.authenticateNow(request.headers.authorization, now);
-  if (principal === undefined) return guardAsync(ctx, endpoint, request, reply, now);
-  if (endpoint.rateLimit && ctx.rateLimiter.enabled) {
-    const outcome = ctx.rateLimiter.checkNow(endpoint.rateLimit, principal, now);
-    if (outcome === undefined) return countAndAuthorize(ctx, endpoint, request, reply, principal, now);
-    admit(reply, outcome);
-  }
-  authorize(principal, endpoint.auth);
-  request.principal = principal;
-  return undefined;
-}
-
-async function guardAsync(ctx: AppContext, endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, now: number): Promise<void> {
-  const principal = await ctx.authenticator.authenticate(request.headers.authorization, now, () => ({
-    method: request.method,
-    url: request.url,
-    origin: `${request.protocol}://${request.host}`,
-    form: formParameters(request),
-  }));
-  await countAndAuthorize(ctx, endpoint, request, reply, principal, now);
-}
-
-async function countAndAuthorize(
-  ctx: AppContext,
-  endpoint: Endpoint,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  principal: Principal,
-  now: number,
-): Promise<void> {
-  if (endpoint.rateLimit && ctx.rateLimiter.enabled) admit(reply, await ctx.rateLimiter.check(endpoint.rateLimit, principal, now));
-  authorize(principal, endpoint.auth);
-  request.principal = principal;
-}
-
-/** The rate-limit headers, whatever happens next; then 429 if over a limit. */
-function admit(reply: FastifyReply, outcome: RateLimitOutcome): void {
-  setRateLimitHeaders(reply, outcome);
-  if (!outcome.allowed) throw new ProblemError(PROBLEMS.TOO_MANY_REQUESTS);
 }

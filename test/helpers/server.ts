@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { DEFAULT_APP_NAME } from '../../src/auth/credentials.js';
 import { DEFAULT_USER_SCOPES } from '../../src/auth/principal.js';
 import { readConfig } from '../../src/config.js';
@@ -11,6 +12,8 @@ import { buildServer } from '../../src/http/server.js';
 /** A real xmedia listening on a real port of 127.0.0.1, with its own SQLite file in a temporary directory. */
 export interface TestServer {
   readonly url: string;
+  readonly port: number;
+  readonly app: FastifyInstance;
   readonly ctx: AppContext;
   readonly dataDir: string;
   /** A user token (the user is created if needed). */
@@ -45,6 +48,8 @@ export async function startServer(env: Record<string, string> = {}, dataDir = te
   };
   return {
     url: `http://127.0.0.1:${port}`,
+    port,
+    app,
     ctx,
     dataDir,
     async token(username = 'alice', scopes = DEFAULT_USER_SCOPES) {

@@ -1,6 +1,6 @@
 import type { UserPrincipal } from '../../auth/principal.js';
 import { DomainError } from '../../domain/errors.js';
-import type { EndpointCall, EndpointResult } from '../../http/endpoint.js';
+import type { EndpointResult, PlainCall } from '../../http/endpoint.js';
 import { domainToInvalidRequest } from '../../http/errors.js';
 import { jsonBody } from '../../http/body-parsers.js';
 import type { MetadataWireShape } from '../../wire/metadata-common.js';
@@ -12,7 +12,7 @@ export const METADATA_BODY_LIMIT = 256 * 1024;
  * The handler every metadata route shares: parse the body in the route's wire shape, upsert through the
  * domain, answer with the whole stored metadata in the same shape.
  */
-export async function upsertMetadata(call: EndpointCall, shape: MetadataWireShape): Promise<EndpointResult> {
+export async function upsertMetadata(call: PlainCall, shape: MetadataWireShape): Promise<EndpointResult> {
   const { mediaId, patch } = shape.parse(jsonBody(call.request));
   const caller = call.principal as UserPrincipal;
   try {

@@ -1,14 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthorizationRequestError } from '../../auth/oauth2/authorization-request.js';
 import { redirectWith } from '../../auth/oauth2/authorization-request.js';
-import type { Endpoint } from '../../http/endpoint.js';
+import type { FrameworkEndpoint } from '../../http/endpoint.js';
 import { errorPage, PAGE_HEADERS } from '../../wire/consent-page.js';
 import { PROBLEMS, ProblemError } from '../../wire/problems.js';
 
 /** X serves the consent page at both paths. */
 const AUTHORIZE_PATHS = ['/i/oauth2/authorize', '/2/oauth2/authorize'] as const;
 
-export function atAuthorizePaths(endpoint: Omit<Endpoint, 'url'>): Endpoint[] {
+export function atAuthorizePaths(endpoint: Omit<FrameworkEndpoint, 'url'>): FrameworkEndpoint[] {
   return AUTHORIZE_PATHS.map((url) => ({ ...endpoint, url }));
 }
 
@@ -43,7 +43,7 @@ export function answerAuthorizationError(reply: FastifyReply, problem: Authoriza
  * Token, revoke and invalidate endpoints: past the limit of failed calls per client address per minute, X's
  * 429 before anything is looked at. Wraps the handler so that both thrown errors and error results count.
  */
-export function throttledTokenEndpoint(handler: Endpoint['handler']): Endpoint['handler'] {
+export function throttledTokenEndpoint(handler: FrameworkEndpoint['handler']): FrameworkEndpoint['handler'] {
   return async (call) => {
     const { ctx, request } = call;
     const now = ctx.now();

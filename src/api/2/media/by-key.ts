@@ -1,16 +1,18 @@
 import type { UserPrincipal } from '../../../auth/principal.js';
 import { MEDIA_KEY_PREFIX, parseMediaKey } from '../../../domain/media.js';
 import type { AppContext } from '../../../context.js';
-import { defineEndpoint, type EndpointResult } from '../../../http/endpoint.js';
+import { definePlainEndpoint, type EndpointResult } from '../../../http/endpoint.js';
 import type { MediaRecord } from '../../../storage/records.js';
 import { formatMedia, MEDIA_FIELDS, MEDIA_KEY_REGEX, mediaNotFoundError } from '../../../wire/media.js';
 import { serializeMediaByKey } from '../../../wire/serializers.js';
 import { checkQueryNames, parseFieldList, patternMismatch, type Query } from '../../../wire/query.js';
 
 /** GET /2/media/{media_key}: one media item the caller may see, with the `media.fields` asked for. */
-export default defineEndpoint({
+export default definePlainEndpoint({
   method: 'GET',
   url: '/2/media/:media_key',
+  // Keys are digits and an underscore; the static routes beside this one (`upload`) are not.
+  fastPath: /^\/2\/media\/(?<media_key>[0-9_]{1,64})$/,
   auth: { context: 'user', scope: 'tweet.read' },
   rateLimit: 'media_lookup',
   // Synchronous when the store can answer at once (the embedded store): no promise per request.

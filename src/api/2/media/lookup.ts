@@ -1,14 +1,15 @@
 import type { UserPrincipal } from '../../../auth/principal.js';
 import { MEDIA_KEY_PREFIX, parseMediaKey } from '../../../domain/media.js';
-import { defineEndpoint } from '../../../http/endpoint.js';
+import { definePlainEndpoint } from '../../../http/endpoint.js';
 import { formatMedia, MEDIA_FIELDS, MEDIA_KEY_REGEX, mediaNotFoundError } from '../../../wire/media.js';
 import { serializeMediaLookup } from '../../../wire/serializers.js';
 import { checkQueryNames, parseFieldList, patternMismatch, requiredList, type Query } from '../../../wire/query.js';
 
 /** GET /2/media?media_keys=k1,k2: up to 100 media items; keys the caller cannot see come back as errors. */
-export default defineEndpoint({
+export default definePlainEndpoint({
   method: 'GET',
   url: '/2/media',
+  fastPath: /^\/2\/media$/,
   auth: { context: 'user', scope: 'tweet.read' },
   rateLimit: 'media_lookup',
   handler: async ({ ctx, request, principal }) => {

@@ -51,7 +51,10 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     ...(!ctx.config.accessLog && { childLoggerFactory: (logger: FastifyBaseLogger) => logger }),
     // The hot routes' requests go to the fast lane first (src/http/fast-lane.ts); what it does not take, to Fastify.
     serverFactory: (fastifyListener) =>
-      createHttpServer(ctx.config.connections, fastLane ? (request, response) => fastLane.take(request, response) || fastifyListener(request, response) : fastifyListener),
+      createHttpServer(
+        ctx.config.connections,
+        fastLane ? (request, response) => fastLane.take(request, response) || fastifyListener(request, response) : fastifyListener,
+      ),
     routerOptions: { querystringParser: parseQueryString },
     bodyLimit: DEFAULT_BODY_LIMIT,
     onProtoPoisoning: 'remove',

@@ -55,7 +55,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const states: WindowState[] = [];
     for (const w of windows) {
       const index = Math.floor(nowMs / 1000 / w.windowSecs);
-      const mapKey = `${w.key}:${w.windowSecs}`;
+      const mapKey = this.counterKey(w);
       let counter = this.counters.get(mapKey);
       if (!counter || counter.index !== index) {
         counter = { index, count: 0, resetSec: (index + 1) * w.windowSecs };
@@ -75,11 +75,26 @@ export class MemoryRateLimitStore implements RateLimitStore {
   async peek(windows: readonly WindowSpec[], nowMs: number): Promise<WindowState[]> {
     return windows.map((w) => {
       const { index, resetSec } = windowBounds(w.windowSecs, nowMs);
-      const counter = this.counters.get(`${w.key}:${w.windowSecs}`);
+      const counter = this.counters.get(this.counterKey(w));
       const count = counter && counter.index === index ? counter.count : 0;
       return { limit: w.limit, remaining: Math.max(0, w.limit - count), resetSec, allowed: count < w.limit };
     });
   }
+
+  /**
+   * The counter's key for a window. Callers keep their window specs (one set per caller and endpoint), so the
+   * key is built once per spec rather than per request.
+   */
+  private counterKey(window: WindowSpec): string {
+    let key = this.keys.get(window);
+    if (key === undefined) {
+      key = `${window.key}:${window.windowSecs}`;
+      this.keys.set(window, key);
+    }
+    return key;
+  }
+
+  private readonly keys = new WeakMap<WindowSpec, string>();
 
   /** Drops finished windows so memory follows active callers, not every caller ever seen. */
   private sweep(nowMs: number): void {

@@ -10,7 +10,8 @@ import { startServer, type TestServer } from './helpers/server.js';
  * (XMEDIA_FAST_LANE=off), get the same requests in the same order, on their own connections; their raw
  * answers must be identical once the Date, rate-limit reset times and the ids each server made are masked.
  */
-const ENV = { XMEDIA_RATE_LIMIT_METADATA: '15/1000' };
+// Windows that no run can straddle (the next boundary is in 2033): both servers count the same requests.
+const ENV = { XMEDIA_RATE_LIMIT_METADATA: '15/1000', XMEDIA_RATE_LIMIT_WINDOW_SECS: '1000000000', XMEDIA_RATE_LIMIT_DAY_SECS: '1000000000' };
 
 interface Subject {
   readonly server: TestServer;

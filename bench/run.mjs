@@ -14,7 +14,6 @@
 // fails the run, and so does a missed goal: the exit code is 1. Results are also written to
 // .bench-results/<time>.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { execSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { load, median } from './lib/load.mjs';
@@ -195,22 +194,15 @@ async function startBare() {
 }
 
 /**
- * Prism, pinned: 5.15 and later need Node 24; 5.14.2 is the newest that runs on Node 20 and serves X's document
- * unmodified. Installed on first use into bench/.tools rather than as a devDependency: it brings 185 packages
- * and about 70 MB (more than half the size of xmedia's whole node_modules) that no test and no user of xmedia
- * needs, into every `npm ci`, for one scenario. The first install takes about half a minute (23 s here); later
- * runs start it from there, and a different installed version is replaced.
+ * Prism, pinned (exactly) as a devDependency: 5.15 and later need Node 24; 5.14.2 is the newest that runs on
+ * Node 20 and serves X's document unmodified.
  */
-const PRISM_VERSION = '5.14.2';
+const PRISM_VERSION = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).devDependencies['@stoplight/prism-cli'];
 async function startPrism() {
-  const tools = path.join(import.meta.dirname, '.tools');
-  const pkg = path.join(tools, 'node_modules/@stoplight/prism-cli/package.json');
-  const installed = existsSync(pkg) ? JSON.parse(readFileSync(pkg, 'utf8')).version : undefined;
-  if (installed !== PRISM_VERSION) {
-    console.error(`  installing @stoplight/prism-cli@${PRISM_VERSION} into bench/.tools (first run only) ...`);
-    execSync(`npm install --prefix ${JSON.stringify(tools)} --no-audit --no-fund --save-exact @stoplight/prism-cli@${PRISM_VERSION}`, { stdio: 'inherit' });
-  }
-  const bin = path.join(tools, 'node_modules/@stoplight/prism-cli/dist/index.js');
+  const prismDir = path.join(root, 'node_modules/@stoplight/prism-cli');
+  const installed = JSON.parse(readFileSync(path.join(prismDir, 'package.json'), 'utf8')).version;
+  if (installed !== PRISM_VERSION) throw new Error(`Prism ${PRISM_VERSION} expected, ${installed} installed: run npm ci`);
+  const bin = path.join(prismDir, 'dist/index.js');
   const spec = path.resolve(root, '../shared/x-spec/openapi-media-2025-02.json');
   const port = await freePort();
   const server = await startProcess('prism', [bin, 'mock', '--port', String(port), '--host', '127.0.0.1', spec], {}, {

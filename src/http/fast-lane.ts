@@ -14,7 +14,7 @@ import { parseQueryString } from './query-string.js';
 /**
  * Answers the requests every client sends most (metadata writes and lookups: the `PlainEndpoint`s) on
  * node:http, before Fastify sees them. Fastify's routing, request and reply objects, hooks and reply pipeline
- * are about a fifth of such a request's CPU (docs/PERFORMANCE.md); the lane runs the same guard, body parser,
+ * cost about a ninth of such a request's CPU (docs/PERFORMANCE.md, third pass); the lane runs the same guard, body parser,
  * handler and error mapping as the Fastify route, and writes the same bytes, headers in the same order
  * (test/fast-lane.test.ts compares them request by request against a server without the lane).
  *

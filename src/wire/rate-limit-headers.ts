@@ -1,6 +1,6 @@
 import type { RateLimitOutcome } from '../ratelimit/rate-limiter.js';
 
-/** Where `setRateLimitHeaders` writes: a Fastify reply. */
+/** Where `setRateLimitHeaders` writes: a Fastify reply, or the fast lane's answer. */
 export interface HeaderSink {
   header(name: string, value: string): unknown;
 }

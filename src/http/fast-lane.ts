@@ -16,7 +16,7 @@ import { parseQueryString } from './query-string.js';
  * node:http, before Fastify sees them. Fastify's routing, request and reply objects, hooks and reply pipeline
  * cost about a ninth of such a request's CPU (docs/PERFORMANCE.md, third pass); the lane runs the same guard, body parser,
  * handler and error mapping as the Fastify route, and writes the same bytes, headers in the same order
- * (test/fast-lane.test.ts compares them request by request against a server without the lane).
+ * (test/fast-lane.test.ts compares them, listed and generated requests, against a server without the lane).
  *
  * It takes a request only when everything about it is ordinary: its path matches an endpoint's `fastPath`,
  * a JSON body (content type `application/json`, optionally with `charset=utf-8`) with a Content-Length within

@@ -47,8 +47,8 @@ const CLOSE_STORAGE_MS = 5_000;
 /**
  * SIGTERM or SIGINT: stop accepting, let the requests under way finish (new ones on open connections get 503,
  * see closeConnectionsWhenDone in src/http/server.ts), stop the expiry sweeper, close the database (SQLite
- * checkpoints its WAL) and Redis, exit 0. Requests still running after `graceMs` are cut, and the process exits 1. A second signal cuts them
- * at once (exit 1). docs/RELIABILITY.md, "Graceful shutdown".
+ * checkpoints its WAL) and Redis, exit 0. Requests still running after `graceMs` are cut, and the process
+ * exits 1. A second signal cuts them at once (exit 1). docs/RELIABILITY.md, "Graceful shutdown".
  */
 function shutDownOnSignals(app: FastifyInstance, ctx: AppContext, graceMs: number): void {
   let stopping = false;

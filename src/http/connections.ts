@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ConnectionLimits } from '../config.js';
 
 /**
@@ -43,4 +44,12 @@ export function bodyUnread(request: IncomingMessage): boolean {
   if (request.complete) return false;
   const length = request.headers['content-length'];
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * The response in flight on a connection, if any: Node's own `_httpMessage` (its default clientError handler
+ * reads it too), for the handlers that see only the socket (timeouts, client errors, a body cut off).
+ */
+export function responseOf(socket: Socket | null): ServerResponse | undefined {
+  return (socket as (Socket & { _httpMessage?: ServerResponse | null }) | null)?._httpMessage ?? undefined;
 }

@@ -1,8 +1,9 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { DomainError } from '../domain/errors.js';
+import { responseOf } from './connections.js';
 import {
   BODY_MESSAGES,
   InvalidRequestError,
@@ -40,40 +41,39 @@ export interface ErrorAnswer {
 }
 
 /**
- * The one place errors become answers: SPEC.md's bytes for every error xmedia means to answer; undefined for
- * anything else (a bug), which the caller logs and answers with `internalError`.
+ * The one place errors become answers: SPEC.md's bytes for every error xmedia means to answer; anything else
+ * (a bug) is handed to `logBug` and answered with a 500 problem that reveals nothing.
  */
-export function answerError(ctx: AppContext, error: unknown): ErrorAnswer | undefined {
+export function answerError(ctx: AppContext, error: unknown, logBug: (error: unknown) => void): ErrorAnswer {
   if (error instanceof DomainError) error = domainToInvalidRequest(error);
   if (error instanceof InvalidRequestError) return { status: 400, contentType: JSON_CONTENT_TYPE, body: ctx.problems.invalidRequest(error.errors) };
   if (error instanceof ProblemError) return problemAnswer(ctx, error);
-  const status = (error as Partial<FastifyError> | undefined)?.statusCode;
-  if (status === 413) return problemAnswer(ctx, new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE));
-  if (status !== undefined && status >= 400 && status < 500) {
-    // Framework-level refusals (bad content length, malformed multipart, ...): an invalid request.
-    const message = (error as Error).message;
-    return { status: 400, contentType: JSON_CONTENT_TYPE, body: ctx.problems.invalidRequest([{ parameters: {}, message }]) };
+  if ((error as Partial<FastifyError> | undefined)?.statusCode === 413) return problemAnswer(ctx, new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE));
+  if (isFrameworkRefusal(error)) {
+    return { status: 400, contentType: JSON_CONTENT_TYPE, body: ctx.problems.invalidRequest([{ parameters: {}, message: error.message }]) };
   }
-  return undefined;
+  logBug(error);
+  return problemAnswer(ctx, new ProblemError(PROBLEMS.INTERNAL));
 }
 
-/** The 500 problem, which reveals nothing. */
-export function internalError(ctx: AppContext): ErrorAnswer {
-  return problemAnswer(ctx, new ProblemError(PROBLEMS.INTERNAL));
+/**
+ * A request the framework refused before any handler ran (a bad Content-Length or Content-Type, a malformed
+ * multipart body): a 4xx error of its own, not ours and not the 413 of a body over the limit. The client's
+ * mistake, answered as an invalid request in the route's shape.
+ */
+export function isFrameworkRefusal(error: unknown): error is Error {
+  const status = (error as Partial<FastifyError> | null | undefined)?.statusCode;
+  return !(error instanceof ProblemError) && typeof status === 'number' && status >= 400 && status < 500 && status !== 413;
 }
 
 function problemAnswer(ctx: AppContext, error: ProblemError): ErrorAnswer {
   return { status: error.statusCode, contentType: PROBLEM_CONTENT_TYPE, body: ctx.problems.problem(error.problem, error.detailOverride) };
 }
 
-/** Fastify's error handler: `answerError`, and anything unexpected logged and answered with a 500. */
+/** Fastify's error handler: `answerError`, bugs logged with the request. */
 export function createErrorHandler(ctx: AppContext) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => {
-    let answer = answerError(ctx, error);
-    if (answer === undefined) {
-      request.log.error({ err: error }, 'unhandled error');
-      answer = internalError(ctx);
-    }
+    const answer = answerError(ctx, error, (bug) => request.log.error({ err: bug }, 'unhandled error'));
     void reply.code(answer.status).type(answer.contentType).send(answer.body);
   };
 }
@@ -110,7 +110,7 @@ export function createClientErrorHandler(ctx: AppContext) {
  */
 export function createIdleTimeoutHandler(ctx: AppContext) {
   return (socket: Socket): void => {
-    const response = (socket as SocketWithResponse)._httpMessage;
+    const response = responseOf(socket);
     if (response && !response.headersSent && !response.req.complete) {
       writeAndClose(socket, 408, PROBLEM_CONTENT_TYPE, ctx.problems.problem(PROBLEMS.REQUEST_TIMEOUT));
     }
@@ -118,11 +118,8 @@ export function createIdleTimeoutHandler(ctx: AppContext) {
   };
 }
 
-/** Node's own name for the response in flight on a connection (its default clientError handler reads it too). */
-type SocketWithResponse = Socket & { _httpMessage?: ServerResponse | null };
-
 function responseStarted(socket: Socket): boolean {
-  return (socket as SocketWithResponse)._httpMessage?.headersSent === true;
+  return responseOf(socket)?.headersSent === true;
 }
 
 function writeAndClose(socket: Socket, status: number, contentType: string, body: Buffer | string): void {

@@ -7,7 +7,7 @@ import type { HeaderSink } from '../wire/rate-limit-headers.js';
 import { parseJsonBody } from './body-parsers.js';
 import { bodyUnread } from './connections.js';
 import { DEFAULT_BODY_LIMIT, type Endpoint, type EndpointResult, type PlainEndpoint, type PlainRequest } from './endpoint.js';
-import { answerError, internalError } from './errors.js';
+import { answerError } from './errors.js';
 import { admitNow } from './guard.js';
 import { parseQueryString } from './query-string.js';
 
@@ -183,11 +183,9 @@ class Answer implements HeaderSink {
   }
 
   error(error: unknown): void {
-    let answer = answerError(this.ctx, error);
-    if (answer === undefined) {
-      this.options.log().error({ err: error, method: this.request.method, url: this.request.url }, 'unhandled error');
-      answer = internalError(this.ctx);
-    }
+    const answer = answerError(this.ctx, error, (bug) =>
+      this.options.log().error({ err: bug, method: this.request.method, url: this.request.url }, 'unhandled error'),
+    );
     this.send(answer.status, answer.contentType, answer.body);
   }
 

@@ -3,7 +3,8 @@ import { JSON_BODY, type JsonBody } from '../http/body-parsers.js';
 import { OAuthError, OAUTH_ERRORS } from '../auth/oauth2/errors.js';
 import type { IssuedTokens } from '../auth/oauth2/grants.js';
 import type { EndpointResult } from '../http/endpoint.js';
-import { BODY_MESSAGES, InvalidRequestError, ProblemError } from './problems.js';
+import { isFrameworkRefusal } from '../http/errors.js';
+import { BODY_MESSAGES, InvalidRequestError } from './problems.js';
 
 /** RFC 6749 §5.1: token responses must not be cached. */
 export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
@@ -59,7 +60,9 @@ export function oauthErrorResult(error: unknown): EndpointResult | undefined {
   else if (error instanceof InvalidRequestError) {
     oauth = new OAuthError(400, 'invalid_request', error.errors[0]?.message ?? BODY_MESSAGES.INVALID_JSON);
   } else if (isFrameworkRefusal(error)) {
-    oauth = new OAuthError(400, 'invalid_request', (error as Error).message);
+    // An empty or unparsable Content-Type (a 415 from Fastify), in the route's own error shape; a body over the
+    // limit (413) and our own problems (the 429 of the failure throttle) keep their problem+json answers.
+    oauth = new OAuthError(400, 'invalid_request', error.message);
   }
   if (!oauth) return undefined;
   return {
@@ -90,12 +93,3 @@ export function legacyErrorResult(error: unknown): EndpointResult | undefined {
     : undefined;
 }
 
-/**
- * A request the framework refused before the handler ran (an empty or unparsable Content-Type is a 415): the
- * client's mistake, answered in the route's own error shape. A body over the limit (413) and our own problems
- * (the 429 of the failure throttle) keep their problem+json answers.
- */
-function isFrameworkRefusal(error: unknown): boolean {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return !(error instanceof ProblemError) && typeof status === 'number' && status >= 400 && status < 500 && status !== 413;
-}

@@ -1,8 +1,7 @@
-import type { ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { parseFormBytes } from '../../http/body-parsers.js';
+import { responseOf } from '../../http/connections.js';
 import type { ReceivedSegment } from '../../domain/upload-service.js';
 import { InvalidRequestError, PROBLEMS, ProblemError } from '../../wire/problems.js';
 import { decodeBase64 } from '../../wire/upload.js';
@@ -112,7 +111,7 @@ function limitMultipartBody(request: FastifyRequest): void {
     raw.off('data', count);
     raw.unpipe();
     raw.pause();
-    const response = (raw.socket as (Socket & { _httpMessage?: ServerResponse | null }) | null)?._httpMessage;
+    const response = responseOf(raw.socket);
     if (response && !response.headersSent && raw.listenerCount('error') > 0) {
       // The plugin ends the parts (and a file being written) with this error, which becomes the 413.
       raw.emit('error', new ProblemError(PROBLEMS.PAYLOAD_TOO_LARGE));

@@ -1,37 +1,21 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { FsBlobStore } from '../src/storage/blobs/fs-blob-store.js';
 import { get, postJson } from './helpers/http.js';
 import { png, uploadImage } from './helpers/images.js';
-import { ensureBuilt, runCli, startServerProcess, type ServerProcess } from './helpers/process.js';
-import { tempDir } from './helpers/server.js';
+import { runCli, serverProcesses, type ServerProcess } from './helpers/process.js';
 
 /**
  * "A write answered 200 survives kill -9": the real server process (`node dist/main.js`) on a data directory,
  * killed with SIGKILL the moment its answers arrive, then started again on the same directory.
  */
 describe('persistence across restarts', () => {
-  const dirs: string[] = [];
-  const running = new Set<ServerProcess>();
-
-  before(() => ensureBuilt());
-  after(async () => {
-    for (const server of running) await server.kill();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function start(dataDir: string): Promise<ServerProcess> {
-    const server = await startServerProcess(dataDir, { XMEDIA_DEV_BOOTSTRAP: 'off' });
-    running.add(server);
-    void server.exited.then(() => running.delete(server));
-    return server;
-  }
+  const processes = serverProcesses('xmedia-persist-');
+  const start = (dataDir: string): Promise<ServerProcess> => processes.start(dataDir, { XMEDIA_DEV_BOOTSTRAP: 'off' });
 
   async function freshDataDir(): Promise<{ dataDir: string; token: string }> {
-    const dataDir = tempDir('xmedia-persist-');
-    dirs.push(dataDir);
+    const dataDir = processes.dataDir();
     const cli = await runCli(['token', 'create', '--user', 'alice'], dataDir);
     assert.equal(cli.code, 0, cli.stderr);
     return { dataDir, token: cli.stdout.trim().split('\n').at(-1)! };

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { SQLITE_FILE } from '../src/storage/sqlite/store.js';
 import { request } from './helpers/http.js';
 import { png, uploadImage } from './helpers/images.js';
 import { createTestSchema, postgresUnavailable, type TestSchema } from './helpers/postgres.js';
-import { ensureBuilt, startServerProcess, tokenFromHint, type ServerProcess } from './helpers/process.js';
+import { serverProcesses, tokenFromHint, type ServerProcess } from './helpers/process.js';
 import { startServer, tempDir } from './helpers/server.js';
 
 /**
@@ -135,21 +135,11 @@ async function prepare(server: ServerProcess, token: string): Promise<{ photo: s
 }
 
 describe('graceful shutdown of the server process', () => {
-  const dirs: string[] = [];
-  const running = new Set<ServerProcess>();
-
-  before(() => ensureBuilt());
-  after(async () => {
-    for (const server of running) await server.kill();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
+  const processes = serverProcesses('xmedia-shutdown-');
 
   async function start(env: NodeJS.ProcessEnv): Promise<{ server: ServerProcess; token: string; dataDir: string }> {
-    const dataDir = tempDir('xmedia-shutdown-');
-    dirs.push(dataDir);
-    const server = await startServerProcess(dataDir, { XMEDIA_DEV_BOOTSTRAP: 'on', ...env });
-    running.add(server);
-    void server.exited.then(() => running.delete(server));
+    const dataDir = processes.dataDir();
+    const server = await processes.start(dataDir, { XMEDIA_DEV_BOOTSTRAP: 'on', ...env });
     const token = tokenFromHint(server.stdout());
     assert.ok(token, server.stdout());
     return { server, token, dataDir };

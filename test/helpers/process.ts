@@ -1,9 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -143,6 +144,37 @@ export async function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv
     async stop() {
       child.kill('SIGTERM');
       return exited;
+    },
+  };
+}
+
+/**
+ * For a suite of server processes, called in its `describe`: builds dist/ before the suite and, after it, kills
+ * the processes still running and deletes the data directories. `dataDir()` makes a directory that is deleted
+ * then, `start()` a process that is killed then if it is still running.
+ */
+export function serverProcesses(prefix: string): {
+  dataDir(): string;
+  start(dataDir: string, env: NodeJS.ProcessEnv): Promise<ServerProcess>;
+} {
+  const dirs: string[] = [];
+  const running = new Set<ServerProcess>();
+  before(() => ensureBuilt());
+  after(async () => {
+    for (const server of running) await server.kill();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dataDir() {
+      const dir = mkdtempSync(path.join(tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+    async start(dataDir, env) {
+      const server = await startServerProcess(dataDir, env);
+      running.add(server);
+      void server.exited.then(() => running.delete(server));
+      return server;
     },
   };
 }

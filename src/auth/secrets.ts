@@ -2,7 +2,12 @@ import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A fresh random secret (tokens, client secrets), URL-safe. */
 export function generateSecret(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  // Never a leading '-': command lines (the xmedia CLI's among them) take such a value for an option, so a
+  // client id or token drawn that way (1 in 64) could not be passed as `--app <id>`. Costs 0.02 bits.
+  for (;;) {
+    const secret = randomBytes(bytes).toString('base64url');
+    if (!secret.startsWith('-')) return secret;
+  }
 }
 
 /** What is stored instead of a bearer token or client secret. */

@@ -187,9 +187,11 @@ function table(rows, baseline) {
   return lines.join('\n');
 }
 
-async function startBare() {
+/** `answer`: the headers and body to answer with instead of the constant JSON (see targets/bare-http.mjs). */
+async function startBare(answer) {
   const port = await freePort();
-  const server = await startProcess('bare node:http', [path.join(import.meta.dirname, 'targets/bare-http.mjs')], { PORT: String(port) });
+  const env = { PORT: String(port), ...(answer && { BARE_ANSWER: JSON.stringify(answer) }) };
+  const server = await startProcess('bare node:http', [path.join(import.meta.dirname, 'targets/bare-http.mjs')], env);
   return { ...server, url: `http://127.0.0.1:${port}` };
 }
 
@@ -343,6 +345,7 @@ async function datasize() {
 async function lookup() {
   const bare = await startBare();
   let x;
+  let replay;
   try {
     x = await xmediaWithImage('lookup');
     const seeded = await fetch(`${x.server.url}/2/media/metadata/create`, {
@@ -352,16 +355,28 @@ async function lookup() {
     });
     if (!seeded.ok) throw new Error(`seeding metadata failed: ${seeded.status}`);
     const get = (url) => ({ url: `${url}/2/media/3_${x.mediaId}?media.fields=alt_text`, headers: { authorization: `Bearer ${x.token}` } });
+    // No goal: bare node:http sending xmedia's own answer (X's nine rate-limit headers and the body), to
+    // tell what the answer's size costs node:http from what xmedia's work costs.
+    replay = await startBare(await answerOf(get(x.server.url)));
     const XMEDIA = 'xmedia GET /2/media/{key}';
     const targets = [
       { name: 'bare node:http', request: get(bare.url), pids: [bare.child.pid] },
+      { name: "bare node:http, xmedia's answer (no goal)", request: get(replay.url), pids: [replay.child.pid] },
       { name: XMEDIA, request: get(x.server.url), pids: [x.server.child.pid] },
     ];
     const rows = await compare('lookup', targets);
     return { rows, table: table(rows, 'bare node:http'), targets: rows, goals: { lookup: { target: XMEDIA, ...ratio(rows, XMEDIA, 'bare node:http') } } };
   } finally {
-    await Promise.all([bare.stop(), x?.server.stop()]);
+    await Promise.all([bare.stop(), replay?.stop(), x?.server.stop()]);
   }
+}
+
+/** The headers (but those node:http adds itself) and body of one answer, for a bare server to replay. */
+async function answerOf({ url, headers }) {
+  const response = await fetch(url, { headers });
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  const own = new Set(['date', 'connection', 'keep-alive', 'content-length']);
+  return { headers: [...response.headers].filter(([name]) => !own.has(name)).flat(), body: await response.text() };
 }
 
 async function upload() {

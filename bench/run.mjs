@@ -8,11 +8,11 @@
 //   AB_MAIN_A=old/dist/main.js AB_ROUTE=lookup AB_TOGETHER=1 npm run bench -- ab   two builds, CPU per request
 //
 // Each scenario starts its targets itself on 127.0.0.1, warms them up, then runs `rounds` rounds of `duration`
-// seconds, interleaving the targets within each round so that the shared machine's noise hits them alike, and
-// stops everything it started. Per target it reports req/s, p50, p99, non-2xx answers and the server's peak
-// RSS; at the end one table holds every target and every goal of issue 6. Any non-2xx answer, error or timeout
-// fails the run, and so does a missed goal: the exit code is 1. Results are also written to
-// .bench-results/<time>.json.
+// seconds, interleaving the targets within each round (in an order that rotates from round to round) so that
+// the shared machine's noise hits them alike, and stops everything it started. Per target it reports req/s,
+// p50, p99, non-2xx answers and the server's peak RSS; at the end one table holds every target and every goal
+// of issue 6. Any non-2xx answer, error or timeout fails the run, and so does a missed goal: the exit code is 1.
+// Results are also written to .bench-results/<time>.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -135,7 +135,9 @@ async function compare(scenario, targets) {
   for (const t of targets) checkFailures(scenario, t.name, 'warm-up', await loadTarget(t, WARMUP));
   const samples = new Map(targets.map((t) => [t.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const t of targets) {
+    // The order rotates from round to round, so that no target always runs first (or last).
+    const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]);
+    for (const t of order) {
       const result = await loadTarget(t, DURATION);
       samples.get(t.name).push(result);
       checkFailures(scenario, t.name, `round ${round}`, result);

@@ -9,15 +9,28 @@ interface PendingWrite {
 }
 
 /**
- * Group commit: every write queued during one turn of the event loop runs in one transaction, and all of
- * their promises settle after its single COMMIT. With synchronous=FULL that COMMIT is durable, so each
+ * How long a batch may keep growing. The COMMIT waits one more turn of the event loop while the last turn
+ * brought more writes, so that requests already arriving share this fsync instead of paying the next one; it
+ * waits no more than `MAX_EXTRA_TURNS` turns, and not at all once `GROWN_ENOUGH` writes share it (by then the
+ * fsync is a few µs a write). A lone write waits one empty turn, microseconds against its fsync's ~0.2 ms.
+ * Measured in docs/PERFORMANCE.md (fifth pass): batches of ~18 writes grew to ~29 at c=32, +15 % req/s.
+ */
+const MAX_EXTRA_TURNS = 4;
+const GROWN_ENOUGH = 128;
+
+/**
+ * Group commit: the writes queued while a batch grows (see above) run in one transaction, and all of their
+ * promises settle after its single COMMIT. With synchronous=FULL that COMMIT is durable, so each
  * write is acknowledged only once it survives power loss, yet N concurrent requests share one fsync
  * instead of paying N. Each write runs inside its own SAVEPOINT, so one failing write (a duplicate key,
  * say) rolls back alone and fails only its own promise.
  */
 export class GroupCommitter {
   private queue: PendingWrite[] = [];
-  private scheduled = false;
+  /** The next look at the growing batch, when one is pending. */
+  private nextTurn: NodeJS.Immediate | undefined;
+  private sizeAtLastTurn = 0;
+  private extraTurns = 0;
   private readonly begin: Statement;
   private readonly commit: Statement;
   private readonly rollback: Statement;
@@ -49,16 +62,27 @@ export class GroupCommitter {
   write<T>(run: () => T, single = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run, single, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(this.flush);
-      }
+      this.nextTurn ??= setImmediate(this.onTurn);
     });
   }
 
-  /** Runs what is queued now; used before closing. */
+  private readonly onTurn = (): void => {
+    const size = this.queue.length;
+    if (size > this.sizeAtLastTurn && size < GROWN_ENOUGH && this.extraTurns < MAX_EXTRA_TURNS) {
+      this.sizeAtLastTurn = size;
+      this.extraTurns++;
+      this.nextTurn = setImmediate(this.onTurn);
+      return;
+    }
+    this.flush();
+  };
+
+  /** Commits what is queued now; also used before closing. */
   readonly flush = (): void => {
-    this.scheduled = false;
+    if (this.nextTurn) clearImmediate(this.nextTurn);
+    this.nextTurn = undefined;
+    this.sizeAtLastTurn = 0;
+    this.extraTurns = 0;
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];

@@ -10,8 +10,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The group commit's batch keeps growing while writes keep arriving (src/storage/sqlite/group-commit.ts), on a
- * real SQLite file. What a write's closure sees tells which transaction it runs in: each one inserts a row and
- * counts the rows the transaction has seen so far, and the events say when each promise settled.
+ * real SQLite file. Each write inserts a row and records when it ran, and records again when its promise
+ * settled (after the COMMIT): writes that share a COMMIT all run before any of them settles.
  */
 describe('SQLite group commit', () => {
   async function withCommitter(test: (write: (label: string) => Promise<void>, events: string[]) => Promise<void>) {

@@ -13,7 +13,7 @@ interface PendingWrite {
  * brought more writes, so that requests already arriving share this fsync instead of paying the next one; it
  * waits no more than `MAX_EXTRA_TURNS` turns, and not at all once `GROWN_ENOUGH` writes share it (by then the
  * fsync is a few µs a write). A lone write waits one empty turn, microseconds against its fsync's ~0.2 ms.
- * Measured in docs/PERFORMANCE.md (fifth pass): batches of ~18 writes grew to ~29 at c=32, +11-15 % req/s.
+ * Measured in docs/PERFORMANCE.md (fifth pass): batches of ~18 writes grew to ~29 at c=32, +11-22 % req/s.
  */
 const MAX_EXTRA_TURNS = 4;
 const GROWN_ENOUGH = 128;

@@ -6,6 +6,7 @@
 //   npm run bench -- metadata lookup      some scenarios
 //   npm run bench -- --rounds 3 --duration 10 --connections 32
 //   AB_MAIN_A=old/dist/main.js AB_ROUTE=lookup AB_TOGETHER=1 npm run bench -- ab   two builds, CPU per request
+//   AB_PIN=1 AB_MAIN_A=old/dist/main.js npm run bench -- ab   the same, load generator and servers on CPUs of their own
 //
 // Each scenario starts its targets itself on 127.0.0.1, warms them up, then runs `rounds` rounds of `duration`
 // seconds, interleaving the targets within each round (in an order that rotates from round to round) so that
@@ -14,10 +15,11 @@
 // of issue 6. Any non-2xx answer, error or timeout fails the run, and so does a missed goal: the exit code is 1.
 // Results are also written to .bench-results/<time>.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { load, median } from './lib/load.mjs';
-import { cpuSeconds, freePort, rssMiB, startProcess, watchRss } from './lib/processes.mjs';
+import { cpuSeconds, freePort, pinSelf, rssMiB, startProcess, watchRss } from './lib/processes.mjs';
 import {
   benchEnv,
   createBenchSchema,
@@ -216,10 +218,10 @@ async function startPrism() {
   return { ...server, url: `http://127.0.0.1:${port}` };
 }
 
-async function xmediaWithImage(label, extraEnv = {}, main = undefined) {
+async function xmediaWithImage(label, extraEnv = {}, main = undefined, cpus = undefined) {
   const dataDir = newDataDir(label);
   const env = benchEnv(dataDir, extraEnv);
-  const server = await startXmedia(`xmedia ${label}`, env, { main });
+  const server = await startXmedia(`xmedia ${label}`, env, { main, cpus });
   const token = createToken(env);
   const mediaId = await uploadSampleImage(server.url, token);
   return { server, token, mediaId, dataDir, env };
@@ -476,14 +478,18 @@ async function scale() {
  * Each round loads both, in alternating order (A B, B A, ...), or with AB_TOGETHER=1 both at once (half the
  * connections each, so both sides see the same moments of the machine), and measures each server's CPU time
  * per request (from /proc: much steadier than req/s on a shared machine); the result is the median of the
- * per-round B ÷ A ratios, so slow phases of the machine hit both sides of a pair alike.
+ * per-round B ÷ A ratios, so slow phases of the machine hit both sides of a pair alike. AB_PIN=1 keeps the load
+ * generator and the servers on CPUs of their own, so that a server's placement cannot favour one side.
  */
 async function ab() {
   const route = process.env.AB_ROUTE ?? 'metadata';
   if (route !== 'metadata' && route !== 'lookup') throw new Error(`AB_ROUTE: metadata or lookup, not ${route}`);
+  // AB_PIN=1: the load generator on the first CPU, both servers on the last (see pinSelf).
+  const serverCpus = process.env.AB_PIN === '1' ? String(availableParallelism() - 1) : undefined;
+  if (serverCpus !== undefined) pinSelf('0');
   const side = async (label) => {
     const main = process.env[`AB_MAIN_${label}`] ? path.resolve(process.env[`AB_MAIN_${label}`]) : undefined;
-    const x = await xmediaWithImage(label, JSON.parse(process.env[`AB_ENV_${label}`] ?? '{}'), main);
+    const x = await xmediaWithImage(label, JSON.parse(process.env[`AB_ENV_${label}`] ?? '{}'), main, serverCpus);
     const headers = { authorization: `Bearer ${x.token}` };
     let request;
     if (route === 'metadata') {

@@ -14,9 +14,13 @@ export async function freePort() {
   });
 }
 
-/** Spawns `node <args>` with env; resolves once GET <readyPath> answers (or the process prints "ready"). */
-export async function startProcess(name, args, env, { readyUrl, timeoutMs = 30_000 } = {}) {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawns `node <args>` with env; resolves once GET <readyPath> answers (or the process prints "ready"). `cpus`: a
+ * CPU list for `taskset` to keep the process on (see pinSelf).
+ */
+export async function startProcess(name, args, env, { readyUrl, timeoutMs = 30_000, cpus } = {}) {
+  const [command, argv] = cpus === undefined ? [process.execPath, args] : ['taskset', ['--cpu-list', cpus, process.execPath, ...args]];
+  const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -49,6 +53,17 @@ export async function startProcess(name, args, env, { readyUrl, timeoutMs = 30_0
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Keeps this process (the load generator) on `cpus`. A server's CPU per request depends on whether the scheduler
+ * lets it share the load generator's CPU, and a process keeps what it got for its whole life: two identical
+ * servers have differed by a quarter (docs/PERFORMANCE.md, fifth pass). Pinning the generator to one CPU and the
+ * servers to another reduces that to a few percent.
+ */
+export function pinSelf(cpus) {
+  const result = spawnSync('taskset', ['--cpu-list', '--pid', cpus, String(process.pid)], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`taskset could not pin the load generator: ${result.error?.message ?? result.stderr}`);
 }
 
 /** Resident set size of a process, in MiB, from /proc. */

@@ -33,11 +33,11 @@ export function newDataDir(label) {
 
 /**
  * `main`: another build's entry point (the `ab` scenario compares two builds); `nodeArgs`: options for node
- * itself, before the entry point (`--import` a probe, say).
+ * itself, before the entry point (`--import` a probe, say); `cpus`: keep the server on these CPUs (taskset).
  */
-export async function startXmedia(name, env, { main = MAIN, nodeArgs = [] } = {}) {
+export async function startXmedia(name, env, { main = MAIN, nodeArgs = [], cpus } = {}) {
   const port = await freePort();
-  const server = await startProcess(name, [...nodeArgs, main], { ...env, PORT: String(port) }, { readyUrl: `http://127.0.0.1:${port}/health` });
+  const server = await startProcess(name, [...nodeArgs, main], { ...env, PORT: String(port) }, { readyUrl: `http://127.0.0.1:${port}/health`, cpus });
   return { ...server, url: `http://127.0.0.1:${port}`, port };
 }
 

@@ -218,7 +218,8 @@ async function startPrism() {
   return { ...server, url: `http://127.0.0.1:${port}` };
 }
 
-async function xmediaWithImage(label, extraEnv = {}, main = undefined, cpus = undefined) {
+/** `main`, `cpus`: as for startXmedia. */
+async function xmediaWithImage(label, extraEnv = {}, { main, cpus } = {}) {
   const dataDir = newDataDir(label);
   const env = benchEnv(dataDir, extraEnv);
   const server = await startXmedia(`xmedia ${label}`, env, { main, cpus });
@@ -489,7 +490,7 @@ async function ab() {
   if (serverCpus !== undefined) pinSelf('0');
   const side = async (label) => {
     const main = process.env[`AB_MAIN_${label}`] ? path.resolve(process.env[`AB_MAIN_${label}`]) : undefined;
-    const x = await xmediaWithImage(label, JSON.parse(process.env[`AB_ENV_${label}`] ?? '{}'), main, serverCpus);
+    const x = await xmediaWithImage(label, JSON.parse(process.env[`AB_ENV_${label}`] ?? '{}'), { main, cpus: serverCpus });
     const headers = { authorization: `Bearer ${x.token}` };
     let request;
     if (route === 'metadata') {

@@ -1,12 +1,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './server.js';
 
 /** The real xmedia processes (`node dist/main.js`, `node bin/xmedia.js`), for tests that need a process boundary. */
 
@@ -166,7 +167,7 @@ export function serverProcesses(prefix: string): {
   });
   return {
     dataDir() {
-      const dir = mkdtempSync(path.join(tmpdir(), prefix));
+      const dir = tempDir(prefix);
       dirs.push(dir);
       return dir;
     },

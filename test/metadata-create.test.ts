@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { seedRequestBody } from '../src/bootstrap.js';
+import { copySticker } from '../src/wire/metadata-common.js';
+import { STICKER_FIELDS } from '../src/wire/schemas.js';
 import { assertInvalidParameter, invalidRequestText, seedResponse } from './helpers/assertions.js';
 import { postJson } from './helpers/http.js';
 import { png, uploadImage } from './helpers/images.js';
@@ -87,6 +89,19 @@ describe('POST /2/media/metadata/create', () => {
     assertInvalidParameter(await postJson(url, token, { media_id: id, sticker_info: { stickers: [{ transform_a: '1' }] } }), 'sticker_info.stickers.0.transform_a');
     // 1e999 is valid JSON that parses to Infinity: not a finite number.
     assertInvalidParameter(await postJson(url, token, `{"media_id":"${id}","sticker_info":{"stickers":[{"aspect_ratio":1e999}]}}`), 'sticker_info.stickers.0.aspect_ratio');
+  });
+
+  it('keeps every sticker field X defines, in X’s order, and nothing else', async () => {
+    // copySticker spells the fields out (for speed); STICKER_FIELDS is the list the schemas are built from.
+    const reversed = Object.fromEntries([...STICKER_FIELDS].reverse().map((field, i) => [field, field === 'id' ? 'sticker' : i + 0.5]));
+    const copied = copySticker({ ...reversed, extra: true } as Parameters<typeof copySticker>[0]);
+    assert.deepEqual(Object.keys(copied), STICKER_FIELDS);
+    assert.deepEqual(copied, reversed);
+
+    const id = await newImage();
+    const written = await postJson(url, token, { media_id: id, sticker_info: { stickers: [{ ...reversed, extra: true }] } });
+    assert.equal(written.status, 200, written.text);
+    assert.deepEqual(written.json.data.associated_metadata.sticker_info.stickers, [copied]);
   });
 
   it('limits found_media_origin to an 8-character provider and a 24-character id', async () => {

@@ -72,7 +72,8 @@ export type MetadataPatch = { [K in MetadataKey]?: MediaMetadata[K] | null };
 
 export function applyPatch(stored: MediaMetadata, patch: MetadataPatch): MediaMetadata {
   const next: Record<string, unknown> = { ...stored };
-  for (const [key, value] of Object.entries(patch)) {
+  for (const key in patch) {
+    const value = patch[key as MetadataKey];
     if (value === undefined) continue;
     if (value === null) delete next[key];
     else next[key] = value;

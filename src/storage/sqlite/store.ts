@@ -242,7 +242,7 @@ export class SqliteStore implements Store {
       }
       // Updated now, inside the batch: a later write to the same media in this batch builds on it. In place:
       // the batch runs synchronously, so no request sees the change before its COMMIT, and a batch that fails
-      // empties the cache (onRollback). A copy of the record per write cost ~7 % of the write's CPU
+      // empties the cache (onRollback). A copy of the record per write cost ~9 % of the write's CPU
       // (docs/PERFORMANCE.md, sixth pass).
       if (cached) cached.metadata = next;
       return next;

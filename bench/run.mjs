@@ -7,6 +7,7 @@
 //   npm run bench -- --rounds 3 --duration 10 --connections 32
 //   AB_MAIN_A=old/dist/main.js AB_ROUTE=lookup AB_TOGETHER=1 npm run bench -- ab   two builds, CPU per request
 //   AB_PIN=1 AB_MAIN_A=old/dist/main.js npm run bench -- ab   the same, load generator and servers on CPUs of their own
+//   AB_TOGETHER=1 AB_PIN=1 ...                                 both: the tightest pairing; run it both ways round
 //
 // Each scenario starts its targets itself on 127.0.0.1, warms them up, then runs `rounds` rounds of `duration`
 // seconds, interleaving the targets within each round (in an order that rotates from round to round) so that

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { seedRequestBody } from '../src/bootstrap.js';
+import type { Sticker } from '../src/domain/metadata.js';
 import { copySticker } from '../src/wire/metadata-common.js';
 import { STICKER_FIELDS } from '../src/wire/schemas.js';
 import { assertInvalidParameter, invalidRequestText, seedResponse } from './helpers/assertions.js';
@@ -94,7 +95,7 @@ describe('POST /2/media/metadata/create', () => {
   it('keeps every sticker field X defines, in X’s order, and nothing else', async () => {
     // copySticker spells the fields out (for speed); STICKER_FIELDS is the list the schemas are built from.
     const reversed = Object.fromEntries([...STICKER_FIELDS].reverse().map((field, i) => [field, field === 'id' ? 'sticker' : i + 0.5]));
-    const copied = copySticker({ ...reversed, extra: true } as Parameters<typeof copySticker>[0]);
+    const copied = copySticker({ ...reversed, extra: true } as Sticker);
     assert.deepEqual(Object.keys(copied), STICKER_FIELDS);
     assert.deepEqual(copied, reversed);
 

@@ -108,9 +108,23 @@ export interface ServerProcess {
   stop(): Promise<number | string>;
 }
 
-/** Starts `node dist/main.js` on a free port and resolves once it has printed its start-up hint. */
+/**
+ * Starts `node dist/main.js` on a free port and resolves once it has printed its start-up hint. The port is free
+ * when chosen but may be taken by another test file's process before this one listens: then it tries another.
+ */
 export async function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnPort(await freePort(), dataDir, env);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt === 5) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startOnPort(port: number, dataDir: string, env: NodeJS.ProcessEnv): Promise<ServerProcess> {
   const child = spawn(process.execPath, [path.join(DIST, 'main.js')], {
     cwd: REPO_ROOT,
     env: { ...process.env, XMEDIA_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(port), XMEDIA_LOG_LEVEL: 'warn', XMEDIA_PUBLIC_URL: '', ...env },
@@ -131,7 +145,8 @@ export async function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv
   while (!stdout.includes('xmedia is serving') && !ended && Date.now() < deadline) await sleep(20);
   if (!stdout.includes('xmedia is serving')) {
     child.kill('SIGKILL');
-    throw new Error(`xmedia did not start.\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+    const message = `xmedia did not start.\nstdout:\n${stdout}\nstderr:\n${stderr}`;
+    throw stderr.includes(`port ${port} on 127.0.0.1 is taken`) ? new PortTakenError(message) : new Error(message);
   }
   return {
     url: `http://127.0.0.1:${port}`,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_APP_NAME } from '../src/auth/credentials.js';
@@ -10,7 +11,7 @@ import {
   UNAUTHORIZED_BODY,
   UNSUPPORTED_AUTHENTICATION_BODY,
 } from './helpers/assertions.js';
-import { request, type HttpResult } from './helpers/http.js';
+import { nodeRequest, request, type HttpResult } from './helpers/http.js';
 import { png, uploadImage } from './helpers/images.js';
 import { multipart } from './helpers/multipart.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -124,6 +125,31 @@ describe('authentication and authorization', () => {
     assert.equal((await routes[4]!.call(`Bearer ${token}`)).status, 200);
     assert.equal(await server.ctx.store.revokeToken(sha256Hex(token), Date.now()), true);
     for (const route of routes) assertProblem(await route.call(`Bearer ${token}`), 401, UNAUTHORIZED_BODY);
+  });
+
+  it('tells apart the callers of one kept-alive connection (as behind a proxy) and sees a revocation at once', async () => {
+    // The server remembers each connection's token hashes (src/auth/authenticate.ts): never the wrong caller's.
+    const reader = await userToken('proxied-reader', ['tweet.read']);
+    const writer = await userToken('proxied-writer', ['media.write']);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    let connections = 0;
+    const connect = agent.createConnection.bind(agent);
+    agent.createConnection = (options, callback) => {
+      connections++;
+      return connect(options, callback);
+    };
+    const lookup = async (token: string): Promise<number> =>
+      (await nodeRequest(`${server.url}/2/media?media_keys=3_${mediaId}`, { headers: { authorization: `Bearer ${token}` }, agent })).status;
+    try {
+      const statuses = [];
+      for (const token of [reader, writer, reader, 'not-a-token', writer, reader]) statuses.push(await lookup(token));
+      assert.deepEqual(statuses, [200, 403, 200, 401, 403, 200]);
+      assert.equal(await server.ctx.store.revokeToken(sha256Hex(reader), Date.now()), true);
+      assert.equal(await lookup(reader), 401);
+      assert.equal(connections, 1, 'every request went over one connection');
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('answers 403 unsupported-authentication to an app-only token on every user endpoint', async () => {

@@ -67,14 +67,15 @@ export class Authenticator {
    * undefined when it cannot, or for any other scheme: then call `authenticate`. Throws the same 401s. The
    * Principal is built once per cached token record and handed to every request that presents the token:
    * when the record leaves the store's cache (revoked, or another process wrote), so does its Principal.
+   * `connection`: the request's socket, whose tokens' hashes are remembered while it stays open.
    */
-  authenticateNow(header: string | undefined, nowMs: number): Principal | undefined {
+  authenticateNow(header: string | undefined, nowMs: number, connection?: object): Principal | undefined {
     if (header === undefined) throw unauthorized();
     if (this.store.findTokenNow === undefined || !BEARER_SCHEME.test(header)) return undefined;
     const space = header.indexOf(' ');
     const token = header.slice(space + 1).trim();
     if (token === '' || token.length > 512) throw unauthorized();
-    const record = this.store.findTokenNow(sha256Hex(token));
+    const record = this.store.findTokenNow(this.hashOf(token, connection));
     if (record === undefined) return undefined;
     if (record === null || !isLive(record, nowMs)) throw unauthorized();
     let principal = this.principals.get(record);
@@ -86,6 +87,27 @@ export class Authenticator {
   }
 
   private readonly principals = new WeakMap<TokenRecord, Principal>();
+
+  /**
+   * The SHA-256 of the bearer tokens each open connection has sent: a client sends the same token on every
+   * request of a kept-alive connection, and hashing it cost ~5 % of a lookup's CPU (docs/PERFORMANCE.md, sixth
+   * pass). A token stays in memory no longer than its connection. Tokens are found as keys of a Map, so one is
+   * compared character by character only with a token of the same 32-bit hash: behind a proxy one connection
+   * carries many clients' requests, and comparing a guess with another client's token would time the guess.
+   */
+  private readonly tokenHashes = new WeakMap<object, Map<string, string>>();
+
+  private hashOf(token: string, connection: object | undefined): string {
+    if (connection === undefined) return sha256Hex(token);
+    let hashes = this.tokenHashes.get(connection);
+    const known = hashes?.get(token);
+    if (known !== undefined) return known;
+    const hash = sha256Hex(token);
+    if (hashes === undefined) this.tokenHashes.set(connection, (hashes = new Map()));
+    else if (hashes.size >= TOKENS_PER_CONNECTION) hashes.clear();
+    hashes.set(token, hash);
+    return hash;
+  }
 
   private async bearer(token: string, nowMs: number): Promise<Principal> {
     if (token === '' || token.length > 512) throw unauthorized();
@@ -142,6 +164,9 @@ export class Authenticator {
 
 /** `Bearer` followed by a space, in any case (the scheme `authenticate` reads as bearer, when followed by a token). */
 const BEARER_SCHEME = /^bearer /i;
+
+/** A proxy's connection carries several clients' tokens; a client's own, one or two. */
+const TOKENS_PER_CONNECTION = 16;
 
 /** Not revoked, not expired. */
 function isLive(record: TokenRecord, nowMs: number): boolean {

@@ -86,7 +86,7 @@ export function createFastLane(options: FastLaneOptions): FastLane {
     const now = ctx.now();
     let principal: Principal | undefined;
     try {
-      principal = ctx.authenticator.authenticateNow(headers.authorization, now);
+      principal = ctx.authenticator.authenticateNow(headers.authorization, now, request.socket);
     } catch {
       return false; // 401: Fastify answers it
     }

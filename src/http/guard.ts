@@ -19,7 +19,7 @@ import type { Endpoint } from './endpoint.js';
  */
 export function guard(ctx: AppContext, endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
   const now = ctx.now();
-  const principal = ctx.authenticator.authenticateNow(request.headers.authorization, now);
+  const principal = ctx.authenticator.authenticateNow(request.headers.authorization, now, request.raw.socket);
   if (principal === undefined) return guardAsync(ctx, endpoint, request, reply, now);
   if (!admitNow(ctx, endpoint, principal, now, reply)) return countAndAuthorize(ctx, endpoint, request, reply, principal, now);
   request.principal = principal;

@@ -90,7 +90,7 @@ export class Authenticator {
 
   /**
    * The SHA-256 of the bearer tokens each open connection has sent: a client sends the same token on every
-   * request of a kept-alive connection, and hashing it cost ~5 % of a lookup's CPU (docs/PERFORMANCE.md, sixth
+   * request of a kept-alive connection, and hashing it cost ~7 % of a lookup's CPU (docs/PERFORMANCE.md, sixth
    * pass). A token stays in memory no longer than its connection. Tokens are found as keys of a Map, so one is
    * compared character by character only with a token of the same 32-bit hash: behind a proxy one connection
    * carries many clients' requests, and comparing a guess with another client's token would time the guess.

@@ -10,10 +10,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { distinctSeedBodies, seedBody } from './lib/bodies.mjs';
+import { answerOf, startBare } from './lib/bare.mjs';
+import { distinctSeedBodies } from './lib/bodies.mjs';
 import { load } from './lib/load.mjs';
-import { freePort, pinSelf, startProcess } from './lib/processes.mjs';
-import { benchEnv, createToken, newDataDir, startXmedia, uploadSampleImage } from './lib/xmedia.mjs';
+import { pinSelf } from './lib/processes.mjs';
+import { seedMetadata, uploadImages, xmediaWithImage } from './lib/xmedia.mjs';
 
 const route = process.argv[2] ?? 'metadata';
 if (route !== 'metadata' && route !== 'lookup') throw new Error(`bench:profile: metadata or lookup, not ${route}`);
@@ -28,44 +29,32 @@ const serverCpu = String(availableParallelism() - 1);
 pinSelf('0');
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'xmedia-profile-'));
-const env = benchEnv(newDataDir('profile'));
-const xmedia = await startXmedia('xmedia', env, { nodeArgs: ['--perf-basic-prof'], cpus: serverCpu });
+const servers = { nodeArgs: ['--perf-basic-prof'], cpus: serverCpu };
+const x = await xmediaWithImage('profile', {}, servers);
 let bare;
 try {
-  const token = createToken(env);
-  const auth = { authorization: `Bearer ${token}` };
-  const mediaIds = [];
-  for (let n = 0; n < 16; n++) mediaIds.push(await uploadSampleImage(xmedia.url, token));
-  const json = { ...auth, 'content-type': 'application/json' };
+  const auth = { authorization: `Bearer ${x.token}` };
+  let requestPath;
   let request;
-  let bareAnswer;
   if (route === 'metadata') {
-    request = { path: '/2/media/metadata/create', method: 'POST', headers: json, makeBody: distinctSeedBodies(mediaIds) };
+    const mediaIds = [x.mediaId, ...(await uploadImages(x.server.url, x.token, 15))];
+    requestPath = '/2/media/metadata/create';
+    request = { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, makeBody: distinctSeedBodies(mediaIds) };
+    bare = await startBare(undefined, servers);
   } else {
-    await fetch(`${xmedia.url}/2/media/metadata/create`, { method: 'POST', headers: json, body: seedBody(mediaIds[0]) });
-    request = { path: `/2/media/3_${mediaIds[0]}?media.fields=alt_text`, headers: auth };
-    const answer = await fetch(`${xmedia.url}${request.path}`, { headers: auth });
-    const headers = [];
-    answer.headers.forEach((value, name) => {
-      if (!['date', 'connection', 'keep-alive', 'content-length'].includes(name)) headers.push(name, value);
-    });
-    bareAnswer = { headers, body: await answer.text() };
+    await seedMetadata(x.server.url, x.token, x.mediaId);
+    requestPath = `/2/media/3_${x.mediaId}?media.fields=alt_text`;
+    request = { headers: auth };
+    bare = await startBare(await answerOf({ url: `${x.server.url}${requestPath}`, ...request }), servers);
   }
-  const barePort = await freePort();
-  bare = await startProcess(
-    'bare node:http',
-    ['--perf-basic-prof', path.join(import.meta.dirname, 'targets/bare-http.mjs')],
-    { PORT: String(barePort), ...(bareAnswer && { BARE_ANSWER: JSON.stringify(bareAnswer) }) },
-    { cpus: serverCpu },
-  );
   const profiles = {};
-  for (const [name, server, url] of [['bare node:http', bare, `http://127.0.0.1:${barePort}`], ['xmedia', xmedia, xmedia.url]]) {
-    profiles[name] = await profile(server.child.pid, { ...request, url: `${url}${request.path}` }, path.join(scratch, `${name.replace(/\W/g, '')}.data`));
+  for (const [name, server] of [['bare node:http', bare], ['xmedia', x.server]]) {
+    profiles[name] = await profile(server.child.pid, { ...request, url: `${server.url}${requestPath}` }, path.join(scratch, `${name.replace(/\W/g, '')}.data`));
     console.error(`  ${name}: ${Math.round(profiles[name].requestsPerSec)} req/s, ${profiles[name].usPerRequest.toFixed(1)} µs of samples per request`);
   }
   report(profiles['bare node:http'], profiles.xmedia);
 } finally {
-  await Promise.all([xmedia.stop(), bare?.stop()]);
+  await Promise.all([x.server.stop(), bare?.stop()]);
   rmSync(scratch, { recursive: true, force: true });
 }
 

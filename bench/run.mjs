@@ -19,7 +19,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { distinctSeedBodies, SEED_METADATA_DOMAIN, seedBody } from './lib/bodies.mjs';
+import { answerOf, startBare } from './lib/bare.mjs';
+import { distinctSeedBodies, SEED_METADATA_DOMAIN } from './lib/bodies.mjs';
 import { load, median } from './lib/load.mjs';
 import { cpuSeconds, freePort, pinSelf, rssMiB, startProcess, watchRss } from './lib/processes.mjs';
 import {
@@ -27,10 +28,13 @@ import {
   createBenchSchema,
   createToken,
   newDataDir,
+  seedMetadata,
   seedRows,
   startXmedia,
+  uploadImages,
   uploadSampleImage,
   userIdOf,
+  xmediaWithImage,
 } from './lib/xmedia.mjs';
 import { chunkedUpload, rawUpload } from './lib/upload.mjs';
 
@@ -153,14 +157,6 @@ function table(rows, baseline) {
   return lines.join('\n');
 }
 
-/** `answer`: the headers and body to answer with instead of the constant JSON (see targets/bare-http.mjs). */
-async function startBare(answer) {
-  const port = await freePort();
-  const env = { PORT: String(port), ...(answer && { BARE_ANSWER: JSON.stringify(answer) }) };
-  const server = await startProcess('bare node:http', [path.join(import.meta.dirname, 'targets/bare-http.mjs')], env);
-  return { ...server, url: `http://127.0.0.1:${port}` };
-}
-
 /**
  * Prism, pinned (exactly) as a devDependency: 5.15 and later need Node 24; 5.14.2 is the newest that runs on
  * Node 20 and serves X's document unmodified.
@@ -178,23 +174,6 @@ async function startPrism() {
     timeoutMs: 60_000,
   });
   return { ...server, url: `http://127.0.0.1:${port}` };
-}
-
-/** `main`, `cpus`: as for startXmedia. */
-async function xmediaWithImage(label, extraEnv = {}, { main, cpus } = {}) {
-  const dataDir = newDataDir(label);
-  const env = benchEnv(dataDir, extraEnv);
-  const server = await startXmedia(`xmedia ${label}`, env, { main, cpus });
-  const token = createToken(env);
-  const mediaId = await uploadSampleImage(server.url, token);
-  return { server, token, mediaId, dataDir, env };
-}
-
-/** `count` photos uploaded by the token's user, in turn; returns their ids. */
-async function uploadImages(url, token, count) {
-  const ids = [];
-  for (let n = 0; n < count; n++) ids.push(await uploadSampleImage(url, token));
-  return ids;
 }
 
 /** After a write scenario: the stored alt text must be one the run wrote (the writes were real). */
@@ -315,12 +294,7 @@ async function lookup() {
   let replay;
   try {
     x = await xmediaWithImage('lookup');
-    const seeded = await fetch(`${x.server.url}/2/media/metadata/create`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${x.token}` },
-      body: seedBody(x.mediaId),
-    });
-    if (!seeded.ok) throw new Error(`seeding metadata failed: ${seeded.status}`);
+    await seedMetadata(x.server.url, x.token, x.mediaId);
     const get = (url) => ({ url: `${url}/2/media/3_${x.mediaId}?media.fields=alt_text`, headers: { authorization: `Bearer ${x.token}` } });
     // No goal: bare node:http sending xmedia's own answer (X's nine rate-limit headers and the body), to
     // tell what the answer's size costs node:http from what xmedia's work costs.
@@ -336,14 +310,6 @@ async function lookup() {
   } finally {
     await Promise.all([bare.stop(), replay?.stop(), x?.server.stop()]);
   }
-}
-
-/** The headers (but those node:http adds itself) and body of one answer, for a bare server to replay. */
-async function answerOf({ url, headers }) {
-  const response = await fetch(url, { headers });
-  if (!response.ok) throw new Error(`${url}: ${response.status}`);
-  const own = new Set(['date', 'connection', 'keep-alive', 'content-length']);
-  return { headers: [...response.headers].filter(([name]) => !own.has(name)).flat(), body: await response.text() };
 }
 
 async function upload() {
@@ -459,8 +425,7 @@ async function ab() {
       const makeBody = distinctSeedBodies(await uploadImages(x.server.url, x.token, MEDIA_ITEMS));
       request = { url: `${x.server.url}/2/media/metadata/create`, method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, makeBody };
     } else {
-      const seeded = await fetch(`${x.server.url}/2/media/metadata/create`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: seedBody(x.mediaId) });
-      if (!seeded.ok) throw new Error(`seeding metadata failed: ${seeded.status}`);
+      await seedMetadata(x.server.url, x.token, x.mediaId);
       request = { url: `${x.server.url}/2/media/3_${x.mediaId}?media.fields=alt_text`, headers };
     }
     return { name: label, x, request };

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { seedBody } from './bodies.mjs';
 import { freePort, runNode, startProcess } from './processes.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -119,4 +120,31 @@ export async function createBenchSchema(label) {
       await admin.end();
     },
   };
+}
+
+/** xmedia on a fresh data dir, with a token and one uploaded image. `main`, `nodeArgs`, `cpus`: as for startXmedia. */
+export async function xmediaWithImage(label, extraEnv = {}, { main, nodeArgs, cpus } = {}) {
+  const dataDir = newDataDir(label);
+  const env = benchEnv(dataDir, extraEnv);
+  const server = await startXmedia(`xmedia ${label}`, env, { main, nodeArgs, cpus });
+  const token = createToken(env);
+  const mediaId = await uploadSampleImage(server.url, token);
+  return { server, token, mediaId, dataDir, env };
+}
+
+/** `count` photos uploaded by the token's user, in turn; returns their ids. */
+export async function uploadImages(url, token, count) {
+  const ids = [];
+  for (let n = 0; n < count; n++) ids.push(await uploadSampleImage(url, token));
+  return ids;
+}
+
+/** The seed's metadata on one media item (what the lookups read back). */
+export async function seedMetadata(url, token, mediaId) {
+  const response = await fetch(`${url}/2/media/metadata/create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: seedBody(mediaId),
+  });
+  if (!response.ok) throw new Error(`seeding metadata failed: ${response.status}`);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { SnowflakeIds } from '../../src/domain/ids.js';
 import path from 'node:path';
 import { SqliteStore } from '../../src/storage/sqlite/store.js';
@@ -56,6 +57,38 @@ describe('SQLite read caches and other writers of the same file', () => {
       assert.deepEqual(await server.updateMetadata(media, { uploadSource: 'gallery' }, now + 2), { altText: 'from the CLI', uploadSource: 'gallery' });
     } finally {
       await cli.close();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('write metadata to the right row after another connection has renumbered the rows', async () => {
+    // The store updates metadata by the rowid it cached with the media item (one B-tree descent instead of two).
+    // Another process may renumber rows (VACUUM may, for a table keyed by TEXT): here two rows swap rowids.
+    const dir = tempDir('xmedia-store-');
+    const file = path.join(dir, 'shared.sqlite');
+    const server = new SqliteStore(file);
+    const other = new Database(file);
+    try {
+      const ids = new SnowflakeIds();
+      const now = Date.now();
+      const [first, second] = [await insertRow(server, ids, '1', now), await insertRow(server, ids, '1', now)];
+      await server.updateMetadata(first, { altText: 'first' }, now);
+      await server.updateMetadata(second, { altText: 'second' }, now);
+      const rowid = other.prepare('SELECT rowid FROM media WHERE id = ?').pluck();
+      const [a, b] = [rowid.get(first), rowid.get(second)];
+      other.transaction(() => {
+        other.prepare('UPDATE media SET rowid = -1 WHERE id = ?').run(first);
+        other.prepare('UPDATE media SET rowid = ? WHERE id = ?').run(a, second);
+        other.prepare('UPDATE media SET rowid = ? WHERE id = ?').run(b, first);
+      })();
+
+      assert.deepEqual(await server.updateMetadata(first, { uploadSource: 'gallery' }, now + 1), { altText: 'first', uploadSource: 'gallery' });
+      const stored = other.prepare('SELECT metadata FROM media WHERE id = ?').pluck();
+      assert.deepEqual(JSON.parse(stored.get(first) as string), { altText: 'first', uploadSource: 'gallery' });
+      assert.deepEqual(JSON.parse(stored.get(second) as string), { altText: 'second' });
+    } finally {
+      other.close();
       await server.close();
       await rm(dir, { recursive: true, force: true });
     }

@@ -32,6 +32,7 @@ import {
 } from '../rows.js';
 import { DuplicateKeyError, type AddSegmentOutcome, type FinalizeFacts, type Store } from '../store.js';
 import { GroupCommitter } from './group-commit.js';
+import { stringifyMetadata } from './metadata-json.js';
 import { ExternalWriteGuard, ReadCache } from './read-cache.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -137,7 +138,7 @@ export class SqliteStore implements Store {
           ready_at: media.readyAtMs,
           processing_error: media.processingError,
           subtitles: JSON.stringify(media.subtitles),
-          metadata: JSON.stringify(media.metadata),
+          metadata: stringifyMetadata(media.metadata),
         }),
       );
       for (const segment of segments) this.insertSegment(media.id, segment);
@@ -254,7 +255,7 @@ export class SqliteStore implements Store {
         rowid = row.rowid;
       }
       const next = applyPatch(current, patch);
-      const stored = JSON.stringify(next);
+      const stored = stringifyMetadata(next);
       if (this.stmt.setMetadata.run(stored, rowid, id).changes === 0 && this.stmt.setMetadataById.run(stored, id).changes === 0) {
         this.media.delete(id);
         return undefined;

@@ -1,3 +1,5 @@
+// First, before anything else loads: see the module.
+import './preload.js';
 import { firstStartHint } from './bootstrap.js';
 import { ConfigError, readConfig, type Config } from './config.js';
 import { closeContext, createContext, type AppContext } from './context.js';

@@ -17,20 +17,24 @@ export function registerBodyParsers(app: FastifyInstance, maxValues: number): vo
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 }
 
-/** The parsed JSON body marker: lets endpoints tell "JSON that is null" from "no JSON at all". */
-export const JSON_BODY = Symbol('xmedia.jsonBody');
-
-export interface JsonBody {
-  readonly [JSON_BODY]: true;
-  readonly value: unknown;
-  /** An empty body labelled JSON: an error only where a body is read (the xdk's finalize sends one). */
-  readonly empty?: true;
+/**
+ * A parsed JSON body: lets endpoints tell "JSON that is null" from "no JSON at all". A class rather than a
+ * literal with a symbol key: V8 keeps the maps between a computed key and the next one only weakly, and an idle
+ * collection that kills them turns the literal's caches megamorphic for the life of the process (see
+ * tick-object-maps.ts); a class's map is held by its constructor.
+ */
+export class JsonBody {
+  constructor(
+    readonly value: unknown,
+    /** An empty body labelled JSON: an error only where a body is read (the xdk's finalize sends one). */
+    readonly empty = false,
+  ) {}
 }
 
-const EMPTY_JSON_BODY: JsonBody = Object.freeze({ [JSON_BODY]: true as const, value: undefined, empty: true as const });
+const EMPTY_JSON_BODY = Object.freeze(new JsonBody(undefined, true));
 
 export function parseJsonBody(raw: Buffer, maxValues: number): JsonBody {
-  return raw.length === 0 ? EMPTY_JSON_BODY : { [JSON_BODY]: true, value: parseJsonBytes(raw, maxValues) };
+  return raw.length === 0 ? EMPTY_JSON_BODY : new JsonBody(parseJsonBytes(raw, maxValues));
 }
 
 /**
@@ -105,7 +109,7 @@ export function parseFormBytes(raw: Buffer): URLSearchParams {
 }
 
 export function isJsonBody(body: unknown): body is JsonBody {
-  return body !== undefined && body !== null && typeof body === 'object' && (body as Partial<JsonBody>)[JSON_BODY] === true;
+  return body instanceof JsonBody;
 }
 
 /** The JSON body of the request, or X's content-type error when the request did not send JSON. */

@@ -58,7 +58,7 @@ export interface PlainEndpoint extends EndpointBase {
 
 /** What a plain handler reads of a request (a FastifyRequest is one). */
 export interface PlainRequest {
-  /** The JSON_BODY-marked parse of a JSON body (src/http/body-parsers.ts); anything else for other bodies. */
+  /** A JsonBody for a JSON body (src/http/body-parsers.ts); anything else for other bodies. */
   readonly body: unknown;
   readonly query: unknown;
   readonly params: unknown;

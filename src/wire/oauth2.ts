@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { JSON_BODY, type JsonBody } from '../http/body-parsers.js';
+import { isJsonBody } from '../http/body-parsers.js';
 import { OAuthError, OAUTH_ERRORS } from '../auth/oauth2/errors.js';
 import type { IssuedTokens } from '../auth/oauth2/grants.js';
 import type { EndpointResult } from '../http/endpoint.js';
@@ -15,7 +15,7 @@ export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as c
  */
 export function oauthParameters(request: FastifyRequest): Record<string, string> {
   const params: Record<string, string> = Object.create(null) as Record<string, string>;
-  const body = request.body as Partial<JsonBody> | Buffer | undefined | null;
+  const body = request.body;
   if (body === undefined || body === null) return params;
   if (Buffer.isBuffer(body)) {
     if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '')) {
@@ -28,7 +28,7 @@ export function oauthParameters(request: FastifyRequest): Record<string, string>
     }
     return params;
   }
-  if (body[JSON_BODY] !== true) return params;
+  if (!isJsonBody(body)) return params;
   const value = body.value;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw OAUTH_ERRORS.malformedBody();
   for (const [name, field] of Object.entries(value)) {

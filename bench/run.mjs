@@ -571,6 +571,24 @@ function summary(results) {
   return { table: lines.join('\n'), missed };
 }
 
+/**
+ * What the machine allows for the Prism goal: Prism's speed relative to bare node:http varies from machine to
+ * machine far more than xmedia's does (docs/BENCHMARKS.md), so each run says how far a server that stores
+ * nothing (the Fastify target) got against the same Prism rounds.
+ */
+function prismContext(metadataResult) {
+  const rows = metadataResult?.rows;
+  const prism = `Prism ${PRISM_VERSION} mock`;
+  if (!rows?.some((r) => r.name === prism)) return undefined;
+  const fastifyName = 'Fastify + schema, no storage';
+  const fastify = ratio(rows, fastifyName, prism).judged;
+  const prismBare = ratio(rows, prism, 'bare node:http').judged;
+  return (
+    `For scale: in the same rounds ${fastifyName} reached ${fastify.toFixed(1)} × Prism, and Prism ${prismBare.toFixed(3)} × bare ` +
+    `node:http (so 15 × Prism is ${(15 * prismBare).toFixed(2)} × bare node:http on this machine).`
+  );
+}
+
 const results = {
   startedAt: new Date().toISOString(),
   node: process.version,
@@ -600,6 +618,8 @@ const { table: summaryTable, missed } = summary(results);
 console.log(
   `\n### Summary: issue 6's goals (${ROUNDS} round${ROUNDS === 1 ? '' : 's'} of ${DURATION} s, c=${CONNECTIONS}${QUICK ? ', --quick' : ''})\n\n${summaryTable}\n`,
 );
+const context = prismContext(results.scenarios.metadata);
+if (context) console.log(`${context}\n`);
 results.problems = problems;
 results.goalsMissed = missed;
 const outDir = path.join(root, '.bench-results');

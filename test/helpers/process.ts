@@ -48,7 +48,9 @@ export async function ensureBuilt(): Promise<void> {
     }
     try {
       if (distIsFresh()) return;
+      // As `npm run build`: tsc, then the server's bundle over tsc's dist/main.js.
       await run(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: REPO_ROOT });
+      await run(process.execPath, [path.join(REPO_ROOT, 'scripts/bundle.mjs')], { cwd: REPO_ROOT });
       // tsc leaves .tsbuildinfo alone when no output changed; mark the build as current.
       const now = new Date();
       utimesSync(BUILD_INFO, now, now);
@@ -111,11 +113,12 @@ export interface ServerProcess {
 /**
  * Starts `node dist/main.js` on a free port and resolves once it has printed its start-up hint. The port is free
  * when chosen but may be taken by another test file's process before this one listens: then it tries another.
+ * `nodeArgs` go to node itself, before the entry point.
  */
-export async function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+export async function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnPort(await freePort(), dataDir, env);
+      return await startOnPort(await freePort(), dataDir, env, nodeArgs);
     } catch (error) {
       if (!(error instanceof PortTakenError) || attempt === 5) throw error;
     }
@@ -124,8 +127,8 @@ export async function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv
 
 class PortTakenError extends Error {}
 
-async function startOnPort(port: number, dataDir: string, env: NodeJS.ProcessEnv): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(DIST, 'main.js')], {
+async function startOnPort(port: number, dataDir: string, env: NodeJS.ProcessEnv, nodeArgs: readonly string[]): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(DIST, 'main.js')], {
     cwd: REPO_ROOT,
     env: { ...process.env, XMEDIA_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(port), XMEDIA_LOG_LEVEL: 'warn', XMEDIA_PUBLIC_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

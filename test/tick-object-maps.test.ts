@@ -29,7 +29,7 @@ describe('keeping the tick objects’ maps alive', () => {
 
   it('keeps the tick literal’s inline caches from turning megamorphic across idle full collections', () => {
     // A child process with V8's natives syntax: many varied ticks, then full collections while none is alive,
-    // four times over; then the state of the caches in nextTick's feedback vector.
+    // eight times over; then the state of the caches in nextTick’s feedback vector.
     const module = pathToFileURL(path.resolve('dist/http/tick-object-maps.js')).href;
     const dir = tempDir('xmedia-ticks-');
     after(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,7 +40,7 @@ describe('keeping the tick objects’ maps alive', () => {
       if (process.argv[2] === 'keep') keepTickObjectMapsAlive();
       const turn = () => new Promise((resolve) => setImmediate(resolve));
       const callbacks = [() => {}, function named() {}, async () => {}];
-      for (let round = 0; round < 4; round++) {
+      for (let round = 0; round < 8; round++) {
         for (let i = 0; i < 2000; i++) {
           process.nextTick(callbacks[i % 3], i);
           if (i % 100 === 0) await turn();
@@ -57,7 +57,11 @@ describe('keeping the tick objects’ maps alive', () => {
       assert.equal(run.status, 0, run.stderr);
       return (run.stdout.match(/DefineKeyedOwnPropertyInLiteral MEGAMORPHIC/g) ?? []).length;
     };
-    assert.equal(megamorphic('plain'), 3, 'without a kept tick object, the caches of the literal’s last three keys go megamorphic');
-    assert.equal(megamorphic('keep'), 0, 'with one, none does');
+    // Whether the maps die depends on what else is alive at each collection (now and then a round keeps them),
+    // so the behaviour itself gets three tries; the remedy must hold every time.
+    const plain = [megamorphic('plain')];
+    while (plain.at(-1) !== 3 && plain.length < 3) plain.push(megamorphic('plain'));
+    assert.equal(plain.at(-1), 3, `without a kept tick object, the caches of the literal’s last three keys go megamorphic (${plain.join(', ')})`);
+    for (let run = 0; run < 3; run++) assert.equal(megamorphic('keep'), 0, 'with one, none does');
   });
 });

@@ -14,6 +14,8 @@ export async function freePort() {
   });
 }
 
+const OUTPUT_KEPT = 64 * 1024;
+
 /**
  * Spawns `node <args>` with env; resolves once GET <readyPath> answers (or the process prints "ready"). `cpus`: a
  * CPU list for `taskset` to keep the process on (see pinSelf).
@@ -21,9 +23,12 @@ export async function freePort() {
 export async function startProcess(name, args, env, { readyUrl, timeoutMs = 30_000, cpus } = {}) {
   const [command, argv] = cpus === undefined ? [process.execPath, args] : ['taskset', ['--cpu-list', cpus, process.execPath, ...args]];
   const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Only the tail is kept, for readiness and error messages: Prism logs ~600 bytes a request, tens of MB in a
+  // scenario, which this process (the load generator) would otherwise hold while it measures.
   let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  const keep = (d) => (output = (output + d).slice(-OUTPUT_KEPT));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const started = Date.now();
   const exited = new Promise((resolve) => child.once('exit', resolve));
   for (;;) {

@@ -162,6 +162,10 @@ function table(rows, baseline) {
  * Node 20 and serves X's document unmodified.
  */
 const PRISM_VERSION = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).devDependencies['@stoplight/prism-cli'];
+/** Targets as the tables, the goals and the Prism comparison after the summary name them. */
+const BARE = 'bare node:http';
+const FASTIFY = 'Fastify + schema, no storage';
+const PRISM = `Prism ${PRISM_VERSION} mock`;
 async function startPrism() {
   const prismDir = path.join(root, 'node_modules/@stoplight/prism-cli');
   const installed = JSON.parse(readFileSync(path.join(prismDir, 'package.json'), 'utf8')).version;
@@ -235,23 +239,23 @@ async function metadata() {
     });
     const XMEDIA = 'xmedia (SQLite, durable)';
     const targets = [
-      { name: 'bare node:http', request: post(bare.url, x.token, mediaIds), pids: [bare.child.pid] },
-      { name: 'Fastify + schema, no storage', request: post(`http://127.0.0.1:${fastifyPort}`, x.token, mediaIds), pids: [fastify.child.pid] },
+      { name: BARE, request: post(bare.url, x.token, mediaIds), pids: [bare.child.pid] },
+      { name: FASTIFY, request: post(`http://127.0.0.1:${fastifyPort}`, x.token, mediaIds), pids: [fastify.child.pid] },
       { name: XMEDIA, request: post(x.server.url, x.token, mediaIds), pids: [x.server.child.pid] },
       ...(pg ? [{ name: 'xmedia (PostgreSQL)', request: post(pg.server.url, pg.token, pg.mediaIds), pids: [pg.server.child.pid] }] : []),
-      ...(prism ? [{ name: `Prism ${PRISM_VERSION} mock`, request: post(prism.url, x.token, mediaIds), pids: [prism.child.pid] }] : []),
+      ...(prism ? [{ name: PRISM, request: post(prism.url, x.token, mediaIds), pids: [prism.child.pid] }] : []),
     ];
     const rows = await compare('metadata', targets);
     await assertWritten('metadata', XMEDIA, x.server.url, x.token, mediaIds[1]);
     if (pg) await assertWritten('metadata', 'xmedia (PostgreSQL)', pg.server.url, pg.token, pg.mediaIds[1]);
-    const p99 = ratio(rows, XMEDIA, 'bare node:http', 'perRoundP99');
+    const p99 = ratio(rows, XMEDIA, BARE, 'perRoundP99');
     return {
       rows,
-      table: table(rows, 'bare node:http'),
+      table: table(rows, BARE),
       targets: rows,
       goals: {
-        'metadata-bare': { target: XMEDIA, ...ratio(rows, XMEDIA, 'bare node:http') },
-        'metadata-prism': prism ? { target: XMEDIA, ...ratio(rows, XMEDIA, `Prism ${PRISM_VERSION} mock`) } : { notRun: 'Prism not available (no ../shared/x-spec)' },
+        'metadata-bare': { target: XMEDIA, ...ratio(rows, XMEDIA, BARE) },
+        'metadata-prism': prism ? { target: XMEDIA, ...ratio(rows, XMEDIA, PRISM) } : { notRun: 'Prism not available (no ../shared/x-spec)' },
         'metadata-p99': { target: XMEDIA, ...p99 },
       },
     };
@@ -309,12 +313,12 @@ async function lookup() {
     replay = await startBare(await answerOf(get(x.server.url)));
     const XMEDIA = 'xmedia GET /2/media/{key}';
     const targets = [
-      { name: 'bare node:http', request: get(bare.url), pids: [bare.child.pid] },
+      { name: BARE, request: get(bare.url), pids: [bare.child.pid] },
       { name: "bare node:http, xmedia's answer (no goal)", request: get(replay.url), pids: [replay.child.pid] },
       { name: XMEDIA, request: get(x.server.url), pids: [x.server.child.pid] },
     ];
     const rows = await compare('lookup', targets);
-    return { rows, table: table(rows, 'bare node:http'), targets: rows, goals: { lookup: { target: XMEDIA, ...ratio(rows, XMEDIA, 'bare node:http') } } };
+    return { rows, table: table(rows, BARE), targets: rows, goals: { lookup: { target: XMEDIA, ...ratio(rows, XMEDIA, BARE) } } };
   } finally {
     await Promise.all([bare.stop(), replay?.stop(), x?.server.stop()]);
   }
@@ -586,13 +590,11 @@ function summary(results) {
  */
 function prismContext(metadataResult) {
   const rows = metadataResult?.rows;
-  const prism = `Prism ${PRISM_VERSION} mock`;
-  if (!rows?.some((r) => r.name === prism)) return undefined;
-  const fastifyName = 'Fastify + schema, no storage';
-  const fastify = ratio(rows, fastifyName, prism).judged;
-  const prismBare = ratio(rows, prism, 'bare node:http').judged;
+  if (!rows?.some((r) => r.name === PRISM)) return undefined;
+  const fastify = ratio(rows, FASTIFY, PRISM).judged;
+  const prismBare = ratio(rows, PRISM, BARE).judged;
   return (
-    `For scale: in the same rounds ${fastifyName} reached ${fastify.toFixed(1)} × Prism, and Prism ${prismBare.toFixed(3)} × bare ` +
+    `For scale: in the same rounds ${FASTIFY} reached ${fastify.toFixed(1)} × Prism, and Prism ${prismBare.toFixed(3)} × bare ` +
     `node:http (so 15 × Prism is ${(15 * prismBare).toFixed(2)} × bare node:http on this machine).`
   );
 }

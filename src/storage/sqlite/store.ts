@@ -197,10 +197,9 @@ export class SqliteStore implements Store {
         ready_at: facts.readyAtMs,
         processing_error: facts.processingError,
       });
-      const row = this.stmt.getMedia.get(mediaId) as MediaRow & RowId;
-      const finalized = toMedia(row);
-      this.media.set(mediaId, { record: finalized, rowid: row.rowid });
-      return finalized;
+      const finalized = this.loadMedia(mediaId)!;
+      this.media.set(mediaId, finalized);
+      return finalized.record;
     });
   }
 
